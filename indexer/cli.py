@@ -1,0 +1,207 @@
+"""Command line: ``python -m indexer build | show | duties | stats``. A thin shell over the core."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .build import BuildReport, build
+from .config import Settings, settings
+from .duties import Duties, leader_duties, unit_duties
+from .store import Store
+from .units import UnitRegistry
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def open_store(config: Settings) -> Store:
+    return Store(config.store_path)
+
+
+def run_build(config: Settings, paths: list[Path], show_progress: bool = True) -> BuildReport:
+    """Build (or bring up to date) the store from ``paths``; the registry comes from the corpus."""
+    registry = UnitRegistry.load(config.registry_path)
+    store = open_store(config)
+    try:
+        progress = None
+        if show_progress:
+            from tqdm import tqdm
+
+            def progress(files):
+                return tqdm(files, desc="indexing", unit="file", file=sys.stderr)
+
+        return build(store, paths, registry, progress=progress)
+    finally:
+        store.close()
+
+
+def _cmd_build(args: argparse.Namespace, config: Settings) -> int:
+    paths = [Path(p) for p in args.paths] or [config.corpus_dir]
+    report = run_build(config, paths, show_progress=not args.json)
+    if args.json:
+        _print_json(asdict(report))
+    else:
+        print(
+            f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+            f"removed {len(report.removed)}, errors {len(report.errors)}"
+        )
+        for line in report.errors:
+            print(f"error: {line}", file=sys.stderr)
+        for doc, names in report.unknown_units.items():
+            print(f"units not in the registry ({doc}): {'、'.join(names)}")
+    return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _outline(store: Store, doc_id: str) -> dict:
+    document = store.document(doc_id)
+    assert document is not None
+    clauses = store.clauses(doc_id)
+    return {
+        "document": asdict(document),
+        "cites": [dict(r) for r in store.cites(doc_id)],
+        "cited_by": [{"clause_id": c, "doc_number": d} for c, d in store.cited_by(doc_id)],
+        "clauses": [
+            {
+                "clause_id": c.clause_id,
+                "kind": c.kind,
+                "level": c.level,
+                "path": c.path,
+                "task_no": c.task_no,
+                "title": c.title,
+                "lead": c.leads,
+                "units": c.units,
+                "text": c.text,
+            }
+            for c in clauses
+        ],
+    }
+
+
+def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
+    store = open_store(config)
+    document = store.find_document(args.document) or next(
+        iter(store.find_documents_by_title(args.document)), None
+    )
+    if document is None:
+        print(f"no document matches {args.document!r}", file=sys.stderr)
+        return 2
+    outline = _outline(store, document.doc_id)
+    if args.json:
+        _print_json(outline)
+        return 0
+    print(
+        f"{document.title}\n文号: {document.doc_number or '（无）'}  发文单位: {document.issuer or '—'}  "
+        f"级别: {document.level or '—'}  落款日期: {document.signed_date or '—'}  "
+        f"发文日期: {document.issue_date or '—'}  有效性: {document.validity or '—'}"
+    )
+    if not document.in_corpus:
+        print("（仅有目录信息，正文未收录）")
+    for conflict in document.conflicts:
+        print(f"⚠ {conflict}")
+    for clause in outline["clauses"]:
+        indent = "  " * max(clause["level"] - 1, 0)
+        task = f"[任务{clause['task_no']}] " if clause["task_no"] else ""
+        label = clause["path"][-1] if clause["path"] else clause["title"]
+        print(f"{indent}{task}{label}")
+        if clause["lead"] or clause["units"]:
+            print(
+                f"{indent}    牵头领导: {'、'.join(clause['lead']) or '—'}  责任单位: {'、'.join(clause['units'])}"
+            )
+    for row in outline["cites"]:
+        target = row["cited_doc_id"] or "（未收录）"
+        print(f"引用: 《{row['cited_title'] or ''}》 {row['cited_number'] or ''} → {target}")
+    for row in outline["cited_by"]:
+        print(f"被引用: {row['doc_number']} ({row['clause_id']})")
+    return 0
+
+
+def _print_duties(duties: Duties) -> None:
+    if not duties.groups:
+        print(f"no tasks found for {duties.query!r}")
+        return
+    for group in duties.groups:
+        who = f" — {group.unit}" if group.unit else ""
+        print(f"{group.doc_number or group.doc_title}{who}")
+        for task in group.tasks:
+            number = f"任务{task.task_no}" if task.task_no else "—"
+            role = f" ({task.role})" if task.role else ""
+            print(f"  {number}{role}: {' › '.join(task.path)}  [{task.clause_id}]")
+
+
+def _cmd_duties(args: argparse.Namespace, config: Settings) -> int:
+    store = open_store(config)
+    doc_id = None
+    if args.doc:
+        document = store.find_document(args.doc)
+        if document is None:
+            print(f"no document matches {args.doc!r}", file=sys.stderr)
+            return 2
+        doc_id = document.doc_id
+    duties = (
+        leader_duties(store, args.leader, doc_id)
+        if args.leader
+        else unit_duties(store, args.unit, doc_id)
+    )
+    if args.json:
+        _print_json(duties.to_dict())
+    else:
+        _print_duties(duties)
+    return 0 if duties.groups else 1
+
+
+def _cmd_stats(args: argparse.Namespace, config: Settings) -> int:
+    store = open_store(config)
+    stats = store.stats()
+    unresolved = [dict(r) for r in store.unresolved_citations()]
+    if args.json:
+        _print_json({"stats": stats, "unresolved_citations": unresolved})
+        return 0
+    for key, value in stats.items():
+        print(f"{key:28} {value}")
+    for row in unresolved:
+        print(
+            f"unresolved: {row['citing_doc_id']} cites 《{row['cited_title'] or ''}》 {row['cited_number'] or ''}"
+        )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m indexer", description="公文 knowledge base: build and query"
+    )
+    main.add_argument("--var", help="index folder (default var/, or $POLICY_KB_VAR)")
+    main.add_argument("--corpus", help="corpus folder (default corpus/, or $POLICY_KB_CORPUS)")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--json", action="store_true", help="print JSON")
+        return sub
+
+    build_cmd = command("build", "index documents (default: the corpus folder)")
+    build_cmd.add_argument("paths", nargs="*", help="files or folders")
+    build_cmd.set_defaults(handler=_cmd_build)
+    show_cmd = command("show", "a document's facts and outline, by 文号 (any brackets) or title")
+    show_cmd.add_argument("document")
+    show_cmd.set_defaults(handler=_cmd_show)
+    duties_cmd = command("duties", "tasks of a unit (责任单位), or with --leader of an official")
+    duties_cmd.add_argument("unit", nargs="?")
+    duties_cmd.add_argument("--leader", help="牵头领导's name")
+    duties_cmd.add_argument("--doc", help="only this document (文号)")
+    duties_cmd.set_defaults(handler=_cmd_duties)
+    stats_cmd = command("stats", "documents, clauses, notes, unresolved citations")
+    stats_cmd.set_defaults(handler=_cmd_stats)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "duties" and not (args.unit or args.leader):
+        parser().error("duties needs a unit or --leader NAME")
+    config = settings(var_dir=args.var, corpus_dir=args.corpus)
+    return args.handler(args, config)

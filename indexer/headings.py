@@ -1,0 +1,108 @@
+"""Recognise 公文 heading markers: 第一章 / 第一节 / 一、 / （一） / 第一条 / 1. / （1） / ①."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN = "一二三四五六七八九十百零〇"
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def chinese_numeral(text: str) -> int:
+    """一 → 1, 十二 → 12, 二十一 → 21, 一百零五 → 105."""
+    total, current = 0, 0
+    for char in text:
+        if char == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGIT[char]
+    return total + current
+
+
+# (rank, pattern, how the number is written). Rank orders the hierarchy: a heading closes every
+# open heading of the same or a deeper rank.
+_SCHEMES: list[tuple[int, re.Pattern[str], str]] = [
+    (10, re.compile(rf"^第([{_CN}]+)章[\s　]*"), "cn"),
+    (20, re.compile(rf"^第([{_CN}]+)节[\s　]*"), "cn"),
+    (30, re.compile(rf"^([{_CN}]+)[\s　]*[、.．][\s　]*"), "cn"),
+    (40, re.compile(rf"^[（(][\s　]*([{_CN}]+)[\s　]*[）)][\s　]*[、.．]?[\s　]*"), "cn"),
+    (45, re.compile(rf"^第([{_CN}]+)条[\s　]*"), "cn"),
+    (50, re.compile(r"^([0-9０-９]{1,2})[\s　]*[.．、](?![0-9０-９])[\s　]*"), "digit"),
+    (60, re.compile(r"^[（(][\s　]*([0-9０-９]{1,2})[\s　]*[）)][\s　]*"), "digit"),
+    (70, re.compile(rf"^([{_CIRCLED}])[\s　]*"), "circled"),
+]
+# Export damage: "1坚持育人为本" lost its dot. Measure words after a number mean a quantity instead.
+_DAMAGED = re.compile(
+    r"^([0-9]{1,2})(?=[\u4e00-\u9fff])(?![年月日号个项所名次届万亿元倍小分秒周天岁人家批门类条种期轮场级])"
+)
+
+
+@dataclass(frozen=True)
+class Heading:
+    rank: int
+    number: int
+    marker: str  # canonical marker: 一、 / （一） / 1. / （1） / 第一条 …
+    rest: str  # text after the marker
+    damaged: bool = False
+
+
+def _canonical_marker(rank: int, raw_number: str) -> str:
+    if rank == 10:
+        return f"第{raw_number}章"
+    if rank == 20:
+        return f"第{raw_number}节"
+    if rank == 30:
+        return f"{raw_number}、"
+    if rank == 40:
+        return f"（{raw_number}）"
+    if rank == 45:
+        return f"第{raw_number}条"
+    if rank == 50:
+        return f"{raw_number}."
+    if rank == 60:
+        return f"（{raw_number}）"
+    return raw_number
+
+
+def match_heading(text: str) -> Heading | None:
+    """The heading marker at the start of ``text`` (already stripped of indentation), if any."""
+    for rank, pattern, numbering in _SCHEMES:
+        match = pattern.match(text)
+        if not match:
+            continue
+        raw = match.group(1)
+        rest = text[match.end() :]
+        if not rest.strip() and rank >= 50:
+            return None  # a bare "1." line is a list artefact, not a heading
+        if numbering == "cn":
+            number = chinese_numeral(raw)
+        elif numbering == "digit":
+            raw = raw.translate(_FULLWIDTH_DIGITS)
+            number = int(raw)
+        else:
+            number = _CIRCLED.index(raw) + 1
+        return Heading(rank, number, _canonical_marker(rank, raw), rest)
+    damaged = _DAMAGED.match(text)
+    if damaged:
+        return Heading(
+            50, int(damaged.group(1)), f"{damaged.group(1)}.", text[damaged.end() :], True
+        )
+    return None
+
+
+_SENTENCE_END = re.compile(r"[。！？；;]")
+
+
+def lead_sentence(text: str, limit: int = 60) -> str:
+    """The clause's title: its first sentence, cut at ``limit`` characters."""
+    stripped = text.strip(" \t　")
+    match = _SENTENCE_END.search(stripped)
+    sentence = stripped[: match.start()] if match else stripped
+    return sentence if len(sentence) <= limit else sentence[:limit] + "…"

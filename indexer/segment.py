@@ -1,0 +1,310 @@
+"""Segment a loaded document into clauses along the 公文 hierarchy, and tag them.
+
+Each heading (一、 / （一） / 1. / （1） / 第一章 / 第一条 …) starts a clause; each plain paragraph
+is a clause of its own under the headings open above it, so a clause never crosses a heading.
+Responsibility notes are lifted out of the text into data; 文号 and 《title》 citations are recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .docnum import find_citations, find_doc_numbers
+from .headings import Heading, lead_sentence, match_heading
+from .metadata import Header, issuer_from_title, parse_date, place_and_level, read_header
+from .models import Citation, Clause, Document, Responsibility, Source
+from .responsibility import find_inline_notes, is_note_line, parse_note
+
+
+class SegmentError(ValueError):
+    """The text holds no document: nothing but a header, or nothing at all."""
+
+
+@dataclass
+class _Line:
+    index: int
+    start: int  # offset of the stripped text in the source
+    text: str  # stripped of indentation
+
+
+def _lines(text: str) -> list[_Line]:
+    lines, offset = [], 0
+    for index, raw in enumerate(text.split("\n")):
+        stripped = raw.strip(" \t　\r")
+        lead = len(raw) - len(raw.lstrip(" \t　"))
+        lines.append(_Line(index, offset + lead, stripped))
+        offset += len(raw) + 1
+    return lines
+
+
+def document_key(doc_number: str | None, title: str) -> str:
+    """A document's stable key: its 文号, or its title when it has none."""
+    return doc_number or re.sub(r"[\s《》]", "", title)
+
+
+def clause_id_for(doc_key: str, path: list[str], text: str) -> str:
+    digest = hashlib.sha1(f"{doc_key}\n{'›'.join(path)}\n{text}".encode()).hexdigest()
+    return digest[:16]
+
+
+def _strip_notes(text: str) -> tuple[str, Responsibility | None]:
+    notes = find_inline_notes(text)
+    if not notes:
+        return text, None
+    responsibility = Responsibility()
+    kept, cursor = [], 0
+    for note in notes:
+        kept.append(text[cursor : note.start])
+        cursor = note.end
+        responsibility.merge(note.responsibility)
+    kept.append(text[cursor:])
+    return "".join(kept).strip(" \t　"), responsibility
+
+
+_PRINCIPLE = re.compile(r"^(——|--|—)?\s*坚持")
+
+
+class _Segmenter:
+    def __init__(self, doc_key: str, lines: list[_Line], header: Header):
+        self.doc_key = doc_key
+        self.lines = lines
+        self.header = header
+        self.clauses: list[Clause] = []
+        self.open: list[tuple[int, Clause]] = []  # (rank, heading clause) from the top
+        self.last_number: dict[tuple[str | None, int], int] = {}
+        self.seen_ids: dict[str, int] = {}
+        self.after_signature = False
+
+    def run(self) -> list[Clause]:
+        for line in self.lines:
+            if not line.text or line.index in self.header.metadata_lines:
+                if (
+                    line.index in self.header.metadata_lines
+                    and self.header.signed_date
+                    and self.clauses
+                ):
+                    self.after_signature = True
+                continue
+            if line.index in self.header.attachment_titles:
+                self.open = []
+                self._add(line, line.text, None, kind="title", level=0, path=[line.text])
+                continue
+            if is_note_line(line.text):
+                self._attach_line_note(line.text)
+                continue
+            heading = self._heading(line.text)
+            if heading:
+                self._add_heading(line, heading)
+            else:
+                self._add_paragraph(line)
+        return self.clauses
+
+    def _parent_id(self) -> str | None:
+        return self.open[-1][1].clause_id if self.open else None
+
+    def _heading(self, text: str) -> Heading | None:
+        heading = match_heading(text)
+        if heading is None:
+            return None
+        key = (self._parent_id(), heading.rank)
+        if heading.damaged and heading.number not in (1, self.last_number.get(key, 0) + 1):
+            return None  # a number at the start of a sentence, not a lost-dot heading
+        return heading
+
+    def _add_heading(self, line: _Line, heading: Heading) -> None:
+        while self.open and self.open[-1][0] >= heading.rank:
+            self.open.pop()
+        self.last_number[(self._parent_id(), heading.rank)] = heading.number
+        body, responsibility = _strip_notes(heading.rest)
+        title = lead_sentence(body) if body else ""
+        has_body = len(body.strip()) > len(title) + 1
+        path = [*self._path(), f"{heading.marker}{title}"]
+        text = f"{heading.marker}{body}"
+        clause = self._add(
+            line,
+            text,
+            responsibility,
+            kind="item" if has_body else "heading",
+            level=len(self.open) + 1,
+            path=path,
+            marker=heading.marker,
+            title=title,
+        )
+        self.open.append((heading.rank, clause))
+
+    def _add_paragraph(self, line: _Line) -> None:
+        body, responsibility = _strip_notes(line.text)
+        if not body:  # a note alone in brackets on its own line belongs to what precedes it
+            if responsibility:
+                self._attach(responsibility)
+            return
+        title = lead_sentence(body)
+        if _PRINCIPLE.match(body):
+            kind = "principle"
+        elif not self.open:
+            kind = (
+                "notice"
+                if self.header.attachment_titles and not self.after_signature
+                else "preamble"
+            )
+        else:
+            kind = "paragraph"
+        self._add(
+            line,
+            body,
+            responsibility,
+            kind=kind,
+            level=len(self.open) + 1,
+            path=[*self._path(), title],
+            title=title,
+        )
+
+    def _path(self) -> list[str]:
+        return [clause.path[-1] for _, clause in self.open]
+
+    def _add(
+        self,
+        line: _Line,
+        text: str,
+        responsibility: Responsibility | None,
+        *,
+        kind: str,
+        level: int,
+        path: list[str],
+        marker: str = "",
+        title: str = "",
+    ) -> Clause:
+        base_id = clause_id_for(self.doc_key, path, text)
+        repeat = self.seen_ids.get(base_id, 0)
+        self.seen_ids[base_id] = repeat + 1
+        clause = Clause(
+            clause_id=base_id if not repeat else f"{base_id}-{repeat}",
+            doc_number=self.doc_key,
+            ordinal=len(self.clauses),
+            level=level,
+            marker=marker,
+            path=path,
+            title=title or lead_sentence(text),
+            text=text,
+            start=line.start,
+            end=line.start + len(line.text),
+            kind=kind,
+            responsibility=responsibility,
+            parent_id=self._parent_id(),
+        )
+        self.clauses.append(clause)
+        return clause
+
+    def _attach_line_note(self, text: str) -> None:
+        self._attach(parse_note(text))
+
+    def _attach(self, responsibility: Responsibility) -> None:
+        """A note after a paragraph belongs to the item the paragraph develops, else to the paragraph."""
+        if not self.clauses:
+            return
+        target = self.clauses[-1]
+        if self.open and target.kind in ("paragraph", "principle"):
+            heading = self.open[-1][1]
+            if heading.kind == "item":
+                target = heading
+        if target.responsibility is None:
+            target.responsibility = responsibility
+        else:
+            target.responsibility.merge(responsibility)
+
+
+def _number_tasks(clauses: list[Clause]) -> None:
+    """A task is a clause carrying a responsibility note. Its number is the item's own number when
+    those are unique in the document (1–10 in the Xianning plan), else its place among the tasks."""
+    tasks = [
+        c
+        for c in clauses
+        if c.responsibility and c.responsibility.all_units() + c.responsibility.leads
+    ]
+    numbers = []
+    for clause in tasks:
+        heading = match_heading(clause.text) if clause.marker else None
+        numbers.append(heading.number if heading else None)
+    own_numbers_work = None not in numbers and len(set(numbers)) == len(numbers)
+    for position, clause in enumerate(tasks):
+        clause.task_no = numbers[position] if own_numbers_work else position + 1
+
+
+def _citations(clauses: list[Clause], own_number: str | None, own_title: str) -> list[Citation]:
+    """Citations of other documents; a notice naming the plan it issues cites itself, not another."""
+    citations: list[Citation] = []
+    seen: set[tuple[str, str | None, str | None]] = set()
+    for clause in clauses:
+        covered: list[tuple[int, int]] = []
+        for found in find_citations(clause.text):
+            number = found.doc_number.canonical if found.doc_number else None
+            covered.append((found.start, found.end))
+            key = (clause.clause_id, number, found.title)
+            is_self = number == own_number or (number is None and found.title in own_title)
+            if not is_self and key not in seen:
+                seen.add(key)
+                citations.append(Citation(clause.clause_id, number, found.title))
+        for found in find_doc_numbers(clause.text):
+            number = found.number.canonical
+            inside = any(s <= found.start < e for s, e in covered)
+            key = (clause.clause_id, number, None)
+            if not inside and number != own_number and key not in seen:
+                seen.add(key)
+                citations.append(Citation(clause.clause_id, number, None))
+    return citations
+
+
+def parse_document(source: Source) -> Document:
+    """Read one loaded source into a Document with clauses, facts and citations."""
+    lines = _lines(source.text)
+    header = read_header([line.text for line in lines])
+    title = header.value("title") or header.title
+    if not title:
+        raise SegmentError(f"{source.path}: no title found (empty or not a document)")
+    doc_number = header.doc_number or header.value("doc_number")
+    issuer = header.value("issuer") or issuer_from_title(title) or header.signer
+    jurisdiction, level = place_and_level(issuer)
+    doc_key = document_key(doc_number, title)
+    clauses = _Segmenter(doc_key, lines, header).run()
+    if not clauses:
+        raise SegmentError(f"{source.path}: no body text under the title")
+    _number_tasks(clauses)
+    document = Document(
+        doc_number=doc_number,
+        title=title,
+        issuer=issuer,
+        level=level,
+        jurisdiction=jurisdiction,
+        addressees=header.addressees,
+        signed_date=header.signed_date,
+        issue_date=header.value("issue_date"),
+        published_date=header.value("published_date"),
+        index_no=header.value("index_no"),
+        subject=header.value("subject"),
+        validity=header.value("validity"),
+        fields=dict(header.fields),
+        sources=[source],
+        clauses=clauses,
+        citations=_citations(clauses, doc_number, title),
+        doc_id=doc_key,
+    )
+    document.conflicts = find_conflicts(document)
+    return document
+
+
+def find_conflicts(document: Document) -> list[str]:
+    """Facts two sources disagree on; both are kept, this names the disagreement."""
+    conflicts = []
+    signed, dated = document.signed_date, document.issue_date
+    if signed and dated and signed != dated:
+        conflicts.append(f"发文日期 {dated}（页头）与落款日期 {signed}（正文）不一致")
+    if document.doc_number and dated:
+        number_year = find_doc_numbers(document.doc_number)[0].number.year
+        if str(number_year) != dated[:4]:
+            conflicts.append(f"文号年份 {number_year} 与发文日期 {dated} 不一致")
+    return conflicts
+
+
+__all__ = ["SegmentError", "clause_id_for", "document_key", "parse_date", "parse_document"]

@@ -1,0 +1,41 @@
+"""Shared fixtures: a store built once per session from the real corpus, and small helpers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build
+from indexer.config import REPO_ROOT
+from indexer.store import Store
+from indexer.units import UnitRegistry
+
+CORPUS = REPO_ROOT / "corpus"
+SEED = CORPUS / "xianning-jyj-2021-14.txt"
+SEED_NUMBER = "咸市教〔2021〕14号"
+
+
+@pytest.fixture(scope="session")
+def registry() -> UnitRegistry:
+    return UnitRegistry.load(CORPUS / "units.csv")
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory, registry) -> Store:
+    """The whole corpus (seed, catalogue, 学校美育 collection), built once."""
+    store = Store(tmp_path_factory.mktemp("corpus") / "policy.sqlite3")
+    report = build(store, [CORPUS], registry)
+    assert report.errors == []
+    return store
+
+
+@pytest.fixture
+def seed_dir(tmp_path) -> Path:
+    """A corpus folder of its own holding the seed, its catalogue and the registry."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv"):
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
