@@ -21,6 +21,7 @@ from .store import Store
 from .units import UnitRegistry
 
 CATALOGUE_SUFFIX = ".catalogue.json"
+_PARSING_MODULES = {"build", "docnum", "headings", "metadata", "responsibility", "segment", "units"}
 _NOT_DOCUMENTS = {".csv", ".md", ".json"}  # the unit registry, read-me files, other data
 PASSAGE_CHARS = 300  # well under the encoder's 510 tokens, about one 公文 sentence group
 
@@ -192,7 +193,13 @@ def build(
             report.removed.append(key)
             affected.add(doc_id)
 
+    fingerprint = _parser_fingerprint(registry)
+    if store.get_meta("parser") != fingerprint:
+        # New parsing code or a new registry: every stored text is read again (not reloaded).
+        affected.update(doc_id for _, doc_id in known.values())
+
     with store.transaction():
+        store.set_meta("parser", fingerprint)
         store.put_registry(registry)
         for key in report.removed:
             store.delete_source(key)
@@ -210,6 +217,16 @@ def build(
             _rewrite_document(store, doc_id, parsed, registry, report)
         store.resolve_references()
     return report
+
+
+def _parser_fingerprint(registry: UnitRegistry) -> str:
+    """Changes whenever the code that turns text into clauses, or the unit registry, changes."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        if module.stem in _PARSING_MODULES:
+            digest.update(module.read_bytes())
+    digest.update(registry.fingerprint().encode())
+    return digest.hexdigest()[:16]
 
 
 def _rewrite_document(

@@ -39,8 +39,9 @@ _SCHEMES: list[tuple[int, re.Pattern[str], str]] = [
     (70, re.compile(rf"^([{_CIRCLED}])[\s　]*"), "circled"),
 ]
 # Export damage: "1坚持育人为本" lost its dot. Measure words after a number mean a quantity instead.
+# Some exports put a private-use glyph where the dot was ("1\ue010坚持").
 _DAMAGED = re.compile(
-    r"^([0-9]{1,2})(?=[\u4e00-\u9fff])(?![年月日号个项所名次届万亿元倍小分秒周天岁人家批门类条种期轮场级])"
+    r"^([0-9]{1,2})[\ue000-\uf8ff]?(?=[\u4e00-\u9fff])(?![年月日号个项所名次届万亿元倍小分秒周天岁人家批门类条种期轮场级])"
 )
 
 

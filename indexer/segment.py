@@ -104,11 +104,15 @@ class _Segmenter:
     def _parent_id(self) -> str | None:
         return self.open[-1][1].clause_id if self.open else None
 
+    def _parent_below(self, rank: int) -> str | None:
+        """The clause a heading of ``rank`` would sit under."""
+        return next((clause.clause_id for r, clause in reversed(self.open) if r < rank), None)
+
     def _heading(self, text: str) -> Heading | None:
         heading = match_heading(text)
         if heading is None:
             return None
-        key = (self._parent_id(), heading.rank)
+        key = (self._parent_below(heading.rank), heading.rank)
         if heading.damaged and heading.number not in (1, self.last_number.get(key, 0) + 1):
             return None  # a number at the start of a sentence, not a lost-dot heading
         return heading
@@ -116,7 +120,7 @@ class _Segmenter:
     def _add_heading(self, line: _Line, heading: Heading) -> None:
         while self.open and self.open[-1][0] >= heading.rank:
             self.open.pop()
-        self.last_number[(self._parent_id(), heading.rank)] = heading.number
+        self.last_number[(self._parent_below(heading.rank), heading.rank)] = heading.number
         body, responsibility = _strip_notes(heading.rest)
         title = lead_sentence(body) if body else ""
         has_body = len(body.strip()) > len(title) + 1

@@ -72,6 +72,9 @@ class UnitRegistry:
             if alias:
                 self._by_key[(unit.jurisdiction, unit_key(alias))] = unit
 
+    def fingerprint(self) -> str:
+        return repr(sorted((k, u.unit_id, u.kind) for k, u in self._by_key.items()))
+
     def aliases_of(self, unit: Unit) -> list[str]:
         return sorted(
             {k for (j, k), u in self._by_key.items() if u == unit and j == unit.jurisdiction}
