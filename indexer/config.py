@@ -20,6 +20,11 @@ class Settings:
         return self.var_dir / "policy.sqlite3"
 
     @property
+    def index_dir(self) -> Path:
+        """Derived search indexes (BM25, FAISS), rebuilt from the store when it changes."""
+        return self.var_dir / "index"
+
+    @property
     def registry_path(self) -> Path:
         return self.corpus_dir / "units.csv"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 
+GENERATION_KEY = "generation"
 _MIN_CITED_TITLE = 6  # 《实施方案》 alone names no particular document
 _ROLE_OF_BUCKET = (
     ("lead_units", "lead"),
@@ -444,6 +446,10 @@ class Store:
                     f"UPDATE documents SET {column} = ? WHERE doc_id = ? AND {column} IS NULL",
                     (value, existing_doc_id),
                 )
+
+    def mark_changed(self) -> None:
+        """Tell derived indexes (search.py) that the clauses changed and they must be rebuilt."""
+        self.set_meta(GENERATION_KEY, uuid.uuid4().hex)
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))

@@ -1,0 +1,234 @@
+"""Grounded answers: every answer names the clause it stands on. No text is generated.
+
+``Answerer.ask`` is the one answer function: the CLI's ``ask`` and the Streamlit app both call it,
+and its result is the JSON contract documented in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .docnum import normalise_doc_number
+from .duties import Duties, leader_duties, unit_duties
+from .intent import Intent, Vocabulary, understand
+from .search import SearchFilters, SearchIndex
+from .store import ClauseRecord, DocumentRecord, Store
+
+WHO_CANDIDATES = 30
+
+
+@dataclass
+class AskOptions:
+    k: int = 5
+    doc: str | None = None  # a 文号 or title: only this document
+    filters: SearchFilters | None = None  # further restrictions from the app (level, validity …)
+    mode: str = "hybrid"  # hybrid / lexical / dense
+
+
+def hit_dict(clause: ClauseRecord, score: float) -> dict:
+    return {
+        "clause_id": clause.clause_id,
+        "doc_number": clause.doc_number or clause.doc_title,
+        "doc_title": clause.doc_title,
+        "path": clause.path,
+        "task_no": clause.task_no,
+        "lead": clause.leads,
+        "units": clause.units,
+        "text": clause.text,
+        "score": round(float(score), 4),
+    }
+
+
+def document_dict(document: DocumentRecord, cited_by: list[tuple[str, str]]) -> dict:
+    return {
+        "doc_number": document.doc_number or "",
+        "title": document.title,
+        "in_corpus": document.in_corpus,
+        "issuer": document.issuer,
+        "level": document.level,
+        "signed_date": document.signed_date,
+        "issue_date": document.issue_date,
+        "published_date": document.published_date,
+        "validity": document.validity,
+        "conflicts": document.conflicts,
+        "cited_by": [
+            {"doc_number": label, "clause_id": clause_id} for clause_id, label in cited_by
+        ],
+    }
+
+
+class Answerer:
+    """Answers questions over one store and its search index."""
+
+    def __init__(self, store: Store, index: SearchIndex):
+        self.store = store
+        self.index = index
+        self.vocabulary = Vocabulary.from_store(store)
+        self._task_of: dict[str, str] = {}
+        self._task_area: set[str] = set()
+        self._map_tasks()
+
+    def _map_tasks(self) -> None:
+        """Each clause under a task (a paragraph developing a numbered item) answers for that task."""
+        rows = self.store.db.execute(
+            "SELECT clause_id, parent_id, task_no FROM clauses ORDER BY doc_id, ordinal"
+        )
+        parent_of, is_task = {}, set()
+        for clause_id, parent_id, task_no in rows:
+            parent_of[clause_id] = parent_id
+            if task_no is not None:
+                is_task.add(clause_id)
+        for clause_id in parent_of:
+            node = clause_id
+            while node is not None and node not in is_task:
+                node = parent_of.get(node)
+            if node is not None:
+                self._task_of[clause_id] = node
+        self._task_area = set(self._task_of)
+
+    def ask(self, question: str, options: AskOptions | None = None) -> dict:
+        options = options or AskOptions()
+        question = question.strip()
+        intent = understand(question, self.vocabulary)
+        scope = self._scope(options, intent)
+        if intent.kind == "docnum":
+            answer, hits = self._document(intent, options)
+        elif intent.kind in ("unit", "leader"):
+            answer, hits = self._duties(intent, scope, options)
+        elif intent.kind == "who":
+            answer, hits = self._who(question, scope, options)
+        else:
+            answer, hits = self._search(question, scope, options)
+        return {"query": question, "intent": intent.kind, "answer": answer, "hits": hits}
+
+    def _scope(self, options: AskOptions, intent: Intent) -> SearchFilters:
+        filters = SearchFilters(**vars(options.filters)) if options.filters else SearchFilters()
+        if options.doc:
+            document = self.store.find_document(options.doc) or next(
+                iter(self.store.find_documents_by_title(options.doc)), None
+            )
+            filters.doc_ids = {document.doc_id} if document else set()
+        elif intent.place_doc_ids:
+            filters.doc_ids = set(intent.place_doc_ids)
+        return filters
+
+    def _hits(
+        self, question: str, filters: SearchFilters, options: AskOptions, k: int
+    ) -> list[tuple[ClauseRecord, float]]:
+        found = self.index.search(question, k=k, filters=filters, mode=options.mode)
+        if not found and filters.doc_ids is not None and not options.doc:
+            # The place named matched no clause: search everywhere rather than answer nothing.
+            found = self.index.search(
+                question,
+                k=k,
+                filters=SearchFilters(**{**vars(filters), "doc_ids": None}),
+                mode=options.mode,
+            )
+        clauses = {c.clause_id: c for c in self.store.clauses_by_id(h.clause_id for h in found)}
+        return [(clauses[h.clause_id], h.score) for h in found if h.clause_id in clauses]
+
+    def _search(
+        self, question: str, scope: SearchFilters, options: AskOptions
+    ) -> tuple[dict, list[dict]]:
+        hits = self._hits(question, scope, options, options.k)
+        answer = {}
+        if hits:
+            best = hits[0][0]
+            answer = {
+                "clause_id": best.clause_id,
+                "doc_number": best.doc_number or best.doc_title,
+                "path": best.path,
+            }
+        return answer, [hit_dict(c, s) for c, s in hits]
+
+    def _who(
+        self, question: str, scope: SearchFilters, options: AskOptions
+    ) -> tuple[dict, list[dict]]:
+        task_scope = SearchFilters(
+            **{
+                **vars(scope),
+                "clause_ids": self._task_area & scope.clause_ids
+                if scope.clause_ids is not None
+                else self._task_area,
+            }
+        )
+        hits = self._hits(question, task_scope, options, WHO_CANDIDATES) if self._task_area else []
+        if not hits:
+            return self._search(question, scope, options)
+        # Roll paragraphs up to the task they develop, keeping the best score per task.
+        ranked: dict[str, float] = {}
+        for clause, score in hits:
+            task_id = self._task_of[clause.clause_id]
+            ranked.setdefault(task_id, score)
+        tasks = self.store.clauses_by_id(ranked)
+        best = tasks[0]
+        answer = {
+            "task_no": best.task_no,
+            "lead": best.leads,
+            "units": best.units,
+            "unit_roles": best.unit_roles,
+            "clause_id": best.clause_id,
+            "doc_number": best.doc_number or best.doc_title,
+            "path": best.path,
+        }
+        return answer, [hit_dict(t, ranked[t.clause_id]) for t in tasks[: options.k]]
+
+    def _duties(
+        self, intent: Intent, scope: SearchFilters, options: AskOptions
+    ) -> tuple[dict, list[dict]]:
+        doc_ids = scope.doc_ids
+        if intent.kind == "leader":
+            duties = leader_duties(self.store, intent.leader or "")
+        else:
+            duties = unit_duties(self.store, intent.unit or "")
+        if doc_ids is not None:
+            kept = [g for g in duties.groups if g.doc_id in doc_ids]
+            duties = Duties(
+                duties.query,
+                duties.kind,
+                duties.matched,
+                kept or ([] if options.doc else duties.groups),
+            )
+        answer = {
+            "unit" if intent.kind == "unit" else "leader": duties.matched,
+            "tasks": [
+                {
+                    "task_no": t.task_no,
+                    "title": t.title,
+                    "doc_number": t.doc_number,
+                    "clause_id": t.clause_id,
+                    "role": t.role,
+                }
+                for t in duties.tasks
+            ],
+            "groups": [
+                {
+                    "doc_number": g.doc_number or g.doc_title,
+                    "doc_title": g.doc_title,
+                    "unit": g.unit,
+                    "tasks": [t.clause_id for t in g.tasks],
+                }
+                for g in duties.groups
+            ],
+        }
+        clauses = self.store.clauses_by_id(t.clause_id for t in duties.tasks)
+        return answer, [hit_dict(c, 1.0) for c in clauses[: options.k]]
+
+    def _document(self, intent: Intent, options: AskOptions) -> tuple[dict, list[dict]]:
+        text = intent.doc_text or ""
+        document = self.store.find_document(text) or next(
+            iter(self.store.find_documents_by_title(text)), None
+        )
+        if document is None:
+            return {
+                "doc_number": normalise_doc_number(text) or "",
+                "title": "",
+                "in_corpus": False,
+                "found": False,
+                "cited_by": [],
+            }, []
+        cited_by = self.store.cited_by(document.doc_id)
+        answer = document_dict(document, cited_by) | {"found": True}
+        citing = self.store.clauses_by_id(clause_id for clause_id, _ in cited_by)
+        own = self.store.clauses(document.doc_id)[:1] if document.in_corpus else []
+        return answer, [hit_dict(c, 1.0) for c in [*own, *citing][: max(options.k, 1)]]

@@ -1,0 +1,50 @@
+"""Opening the knowledge base: the store, built if missing, its search index and the answerer.
+
+The CLI and the Streamlit app both start here, so they answer from the same code path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .answer import Answerer
+from .build import BuildReport, build
+from .config import Settings
+from .search import SearchIndex
+from .store import Store
+from .units import UnitRegistry
+
+
+def build_store(config: Settings, paths: list[Path] | None = None, progress=None) -> BuildReport:
+    """Bring the store up to date with ``paths`` (default: the corpus folder)."""
+    store = Store(config.store_path)
+    try:
+        return build(
+            store, paths or [config.corpus_dir], UnitRegistry.load(config.registry_path), progress
+        )
+    finally:
+        store.close()
+
+
+def store_is_empty(config: Settings) -> bool:
+    if not config.store_path.exists():
+        return True
+    store = Store(config.store_path)
+    try:
+        return store.stats()["sources"] == 0
+    finally:
+        store.close()
+
+
+def open_answerer(config: Settings, lexical_only: bool = False, progress: bool = False) -> Answerer:
+    """The answerer over the store, (re)building the derived search index when the store changed.
+
+    ``lexical_only`` skips the embedding model (BM25 only): for machines without the model."""
+    encoder = None
+    if not lexical_only:
+        from .embedding import load_encoder  # torch is imported only when vectors are wanted
+
+        encoder = load_encoder(config.model)
+    store = Store(config.store_path)
+    index = SearchIndex.open(store, config.index_dir, encoder, progress=progress)
+    return Answerer(store, index)
