@@ -5,8 +5,9 @@ control characters, trailing whitespace stripped from each line, at most one bla
 no blank lines at either end. The characters themselves are kept as found (no NFKC): full-width
 brackets, 〔〕 and leading full-width indentation (　　) survive. One paragraph is one line.
 
-- TXT: strict UTF-8 (with or without BOM), then strict GB18030 (GBK is a subset), then
-  charset-normalizer as a last resort; UTF-16/32 with a BOM are recognised too.
+- TXT: a BOM (UTF-8/16/32), then strict UTF-8, then strict GB18030 (GBK and GB2312 are subsets),
+  then charset-normalizer as a last resort. GB18030 decodes almost any double-byte text, so a
+  result full of private-use characters is taken for Big5 (or detection's guess) instead.
 - PDF (pypdf): page headers/footers and page numbers dropped, hard-wrapped lines re-flowed into
   paragraphs (see `reflow`), header fields (索引号/文号/信息名称…) one per line.
 - DOCX (python-docx): paragraphs (with Word's automatic numbering written out) and tables in
@@ -22,7 +23,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
-import logging
 import re
 import statistics
 import unicodedata
@@ -54,15 +54,14 @@ _HINTS = {
     ".xlsx": "spreadsheet",
 }
 
-log = logging.getLogger(__name__)
-
 
 class LoadError(Exception):
     """A document that cannot be loaded. ``str(err)`` is one line: "<path>: <reason>"."""
 
     def __init__(self, path: Path | str, reason: str):
         self.path = str(path)
-        self.reason = " ".join(str(reason).split())
+        printable = "".join(ch if ch.isprintable() else " " for ch in str(reason))
+        self.reason = " ".join(printable.split())
         super().__init__(f"{self.path}: {self.reason}")
 
 
@@ -184,13 +183,21 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
                     f"invalid {enc} text after its byte-order mark ({exc.reason})"
                 ) from None
     head = data[:4096]
-    if len(head) >= 8 and head.count(b"\x00") > len(head) // 4:
-        # UTF-16 without a BOM: every other byte of ASCII/CJK-mixed text is often NUL.
-        enc = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+    if len(head) >= 8 and head.count(b"\x00") > len(head) // 50:
+        # UTF-16 without a BOM: the ASCII characters (digits, punctuation) bring NUL bytes,
+        # mostly at odd offsets (little-endian) or mostly at even ones (big-endian).
+        odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
+        enc = "utf-16-le" if odd > even else "utf-16-be"
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
         except UnicodeDecodeError:
-            pass
+            text = ""
+        if (
+            text
+            and max(odd, even) >= 4 * min(odd, even)
+            and sum(ch.isprintable() or ch.isspace() for ch in text) > 0.95 * len(text)
+        ):
+            return text, enc
     if declared:
         enc = _canonical_encoding(declared)
         if enc:
@@ -201,20 +208,46 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
     controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0D, 0x0C, 0x1A))
     if controls > max(8, len(head) // 20):
         raise ValueError("binary data, not a text file")
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    gb = _try_decode(data, "gb18030")
+    # GB18030 decodes almost any double-byte text; private-use characters (GBK's user-defined
+    # area) in it mean another encoding: Big5 (traditional Chinese), or what detection finds.
+    if gb is not None and _private_use(gb) <= max(2, len(gb) // 500):
+        return gb, "gb18030"
+    big5 = _try_decode(data, "big5")
+    if big5 is not None and not _private_use(big5):
+        return big5, "big5"
+    guess = _detect(data)
+    if guess is not None and (gb is None or _private_use(guess[0]) < _private_use(gb)):
+        return guess
+    if gb is not None:
+        return gb, "gb18030"
+    raise ValueError("cannot decode the text: not UTF-8 or GB18030/GBK, and detection failed")
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _private_use(text: str) -> int:
+    return sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff")
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - it ships with the requirements' dependencies
-        from_bytes = None
-    if from_bytes is not None:
-        best = from_bytes(data).best()
-        if best is not None and best.encoding:
-            return str(best), best.encoding
-    raise ValueError("cannot decode the text: not UTF-8 or GB18030/GBK, and detection failed")
+        return None
+    best = from_bytes(data).best()
+    if best is None or not best.encoding:
+        return None
+    return str(best), best.encoding
 
 
 def _load_txt(name: str, data: bytes) -> tuple[str, str]:
@@ -364,7 +397,7 @@ def _plausible(keys: set[str], edges: list[list[_Line]], need: int) -> set[str]:
         width = len(seen[0][1])
         for k in range(width):
             offsets = Counter(nums[k] - index for index, nums in seen if len(nums) == width)
-            if offsets and offsets.most_common(1)[0][1] >= need:
+            if offsets and offsets.most_common(1)[0][1] >= max(need, 0.8 * len(seen)):
                 out.add(key)
                 break
     return out
@@ -440,7 +473,10 @@ _DATE_RE = re.compile(
     r"|[〇零○Ｏ0一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)"
     r"\s*(印发|发布|公布|起施行)?[）)]?$"
 )
-_END_RE = re.compile(r"[。！？；：!?;:…][”’」』》〉）)\]】〕\"']*$|[）)]$")
+# a sentence end, possibly followed by closing quotes/brackets
+_END_RE = re.compile(r"[。！？；：!?;:…][”’」』》〉）)\]】〕\"']*$")
+# … or a closing bracket, as after a responsibility note （责任单位：…） or a 文号
+_END_SOFT_RE = re.compile(r"[。！？；：!?;:…][”’」』》〉）)\]】〕\"']*$|[）)〕】\]]$")
 _INDENT_RE = re.compile(r"^(\u3000| {2,}|\t)")
 
 
@@ -462,7 +498,7 @@ class _Layout:
 
     def __init__(self, lines: list[_Line]):
         self.width_em = _full(
-            [ln for ln in lines if ln.text.strip()], lambda ln: _text_width(ln.text.strip())
+            [ln for ln in lines if ln.text.strip()], lambda ln: _text_width(ln.text.rstrip()), 1.0
         )
         placed = [ln for ln in lines if ln.has_geometry and ln.text.strip()]
         self.geometry = len(placed) >= max(3, len(lines) // 2)
@@ -483,7 +519,7 @@ class _Layout:
             xs = [ln.x0 for ln in body if ln.page == page]
             self.margin[page] = _mode(xs) if len(xs) >= 5 else all_margin
         self.default_margin = all_margin
-        self.right = _full(body, lambda ln: ln.x1)
+        self.right = _full(body, lambda ln: ln.x1, self.body_size)
         ratios = []
         for a, b in zip(placed, placed[1:], strict=False):
             if a.page == b.page and a.y is not None and b.y is not None:
@@ -496,7 +532,7 @@ class _Layout:
         """Noticeably shorter than a full line: the line ends a paragraph (or is one)."""
         if self.geometry and ln.has_geometry and ln.x1 is not None:
             return ln.x1 < self.right - 1.5 * ln.size
-        return _text_width(ln.text.strip()) < self.width_em - 1.5
+        return _text_width(ln.text.rstrip()) < self.width_em - 1.5
 
     def indented(self, ln: _Line) -> bool:
         if not (self.geometry and ln.has_geometry):
@@ -515,16 +551,22 @@ def _mode(values: list[float]) -> float:
     return min(near) if near else float(best)
 
 
-def _full(lines: list[_Line], length) -> float:
-    """The length of a full line: the second longest (one oddity aside) of the lines made of
-    full-width characters only, whose lengths are exact; of all lines if there are none such."""
+def _full(lines: list[_Line], length, em: float) -> float:
+    """The length of a full line: among the lines made of full-width characters only (their
+    lengths are exact; all lines if there are none such), the most common length within 1.5 em
+    of the longest; so one odd overlong line does not count."""
     pure = [
         length(ln)
         for ln in lines
         if all(unicodedata.east_asian_width(ch) in "WF" for ch in ln.text.strip())
     ]
-    ranked = sorted(pure if len(pure) >= 2 else [length(ln) for ln in lines], reverse=True)
-    return ranked[min(1, len(ranked) - 1)] if ranked else 0.0
+    values = pure or [length(ln) for ln in lines]
+    if not values:
+        return 0.0
+    top = max(values)
+    near = Counter(round(v / (em / 4)) for v in values if v >= top - 1.5 * em)
+    best = max(near.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    return max(v for v in values if round(v / (em / 4)) == best)
 
 
 def _starts_paragraph(prev: _Line, ln: _Line, para: list[_Line], layout: _Layout) -> bool:
@@ -534,12 +576,12 @@ def _starts_paragraph(prev: _Line, ln: _Line, para: list[_Line], layout: _Layout
     if _INDENT_RE.match(ln.text) or _is_meta(text):
         return True
     if _is_heading(text) and (
-        layout.short(prev) or _END_RE.search(ptext) or layout.indented(ln) or len(para) == 1
+        layout.short(prev) or _END_SOFT_RE.search(ptext) or layout.indented(ln) or len(para) == 1
     ):
         return True
     # 2. Lines that stand alone: a bare 文号 or date line (unless it merely continues a full
     #    line), and whatever follows a one-line 文号 or date paragraph.
-    if _is_standalone(text) and (layout.short(prev) or _END_RE.search(ptext)):
+    if _is_standalone(text) and (layout.short(prev) or _END_SOFT_RE.search(ptext)):
         return True
     if len(para) == 1 and _is_standalone(ptext):
         return True
@@ -557,11 +599,15 @@ def _starts_paragraph(prev: _Line, ln: _Line, para: list[_Line], layout: _Layout
         if layout.indented(ln) and ln.x0 > prev.x0 + 0.8 * ln.size:
             # an indented first line, unless a wrapped table cell that continues under its start
             return not any(abs(ln.x0 - x) <= 1.5 for x in prev.starts[1:])
-    # 4. A line noticeably shorter than a full one ends its paragraph when it ends a sentence
+    # 4. After a full line that ends a sentence, a short line that ends none is a line of its
+    #    own (a signature, a heading, a responsibility note), not the paragraph's tail.
+    if _END_RE.search(ptext) and layout.short(ln) and not _END_SOFT_RE.search(text):
+        return True
+    # 5. A line noticeably shorter than a full one ends its paragraph when it ends a sentence
     #    or is a one-line paragraph (title, heading, field, signature); with positions from the
-    #    PDF (reliable widths) any short line does: a title's or heading's last line has no 。
+    #    PDF, also when it is well short (3 em): a wrapped title's or heading's last line.
     if layout.short(prev):
-        if _END_RE.search(ptext) or len(para) == 1:
+        if _END_SOFT_RE.search(ptext) or len(para) == 1:
             return True
         room = (layout.right - prev.x1) / prev.size if layout.geometry and prev.has_geometry else 0
         if room >= 3:
@@ -587,18 +633,25 @@ def _join(a: str, b: str) -> str:
 def reflow(lines: list[_Line] | list[str]) -> list[str]:
     """Re-flow hard-wrapped lines (a PDF breaks lines at the page width) into paragraphs.
 
-    A line continues the paragraph before it unless it starts a new one:
-    - it starts with indentation (full-width spaces, two or more spaces, a tab);
-    - it is a heading or numbered item (一、 （一） (一) 1. 1、 1． （1） 第一章/第一节/第一条 ① 附件);
-    - it is a header field (索引号： 文 号： 信息名称： …), a bare 文号, or a date line
-      (2021年9月3日) after a short line; and every line after a 文号 or date line;
-    - (layout, when the PDF gives positions) the font size changes, the gap above it is wider
-      than the usual line pitch, or it starts indented from the left margin;
-    - the line before it is noticeably shorter than a full line and ends a sentence
-      (。！？；： possibly followed by a closing quote or bracket, or ends with a closing
-      bracket, as responsibility notes do), or is a heading, a header field or a one-line
-      paragraph (title, signature).
-    A blank line always ends a paragraph. Joined CJK lines get no space between them.
+    ``lines`` are strings, or lines with positions from a PDF. "Short" means noticeably (1.5 em)
+    shorter than a full line: from positions when known, else from character widths (CJK 1 em,
+    Latin 1/2) against the longest lines. A line continues the paragraph before it unless:
+    1. it starts with indentation (full-width spaces, two or more spaces, a tab), or is a
+       header field (索引号： 文 号： 信息名称： …); or it is a heading or numbered item
+       (一、 （一） (一) 1. 1、 1． （1） 第一章/第一节/第一条 ① 附件…) after a short line, a
+       sentence end, or with an indented start (else "…包括" + "1.xxx；" is a continuation);
+    2. it is a bare 文号 or a date (2021年9月3日) after a short line or sentence end; or the
+       line before is such a one-line paragraph;
+    3. (positions) the font size changes (a title set larger wraps within itself), the gap
+       above is wider than the usual line pitch, the line goes up (a new column), or it
+       starts indented from the page's left margin (and is not a table cell wrapping);
+    4. the line before is full and ends a sentence (。！？；：…, closing quotes or brackets
+       after it), and this line is short and ends none: a signature, heading or note;
+    5. the line before is short and ends a sentence or a bracket (a responsibility note
+       （责任单位：…）), or is a one-line paragraph (title, heading, field, signature), or is
+       well short (3 em, positions known) unless the next word (a number, a URL) did not fit.
+    A blank line ends a paragraph. Joined CJK lines get no space; a space the line ended with
+    is kept, and English words wrapped at a space get one back.
     """
     items = [ln if isinstance(ln, _Line) else _Line(text=ln) for ln in lines]
     layout = _Layout(items)
@@ -660,72 +713,64 @@ def _load_pdf(name: str, data: bytes) -> str:
         raise LoadError(name, "corrupt PDF: not a PDF file (no %PDF header)")
     if b"%%EOF" not in data.rstrip(b"\x00 \t\r\n")[-1024:]:
         raise LoadError(name, "corrupt PDF: the file is truncated (no %%EOF end marker)")
-    pypdf_log = logging.getLogger("pypdf")
-    level = pypdf_log.level
-    pypdf_log.setLevel(logging.ERROR)
     try:
+        reader = PdfReader(io.BytesIO(data))
+    except Exception as exc:
+        raise LoadError(name, f"corrupt PDF: {_describe(exc)}") from None
+    if reader.is_encrypted:
         try:
-            reader = PdfReader(io.BytesIO(data))
-        except Exception as exc:
-            raise LoadError(name, f"corrupt PDF: {_describe(exc)}") from None
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except DependencyError:
-                raise LoadError(
-                    name, "encrypted PDF: decrypting it needs the 'cryptography' package"
-                ) from None
-            except Exception as exc:
-                raise LoadError(
-                    name, f"encrypted PDF that cannot be opened ({_describe(exc)})"
-                ) from None
-            if not ok:
-                raise LoadError(name, "encrypted PDF: it needs a password to open")
-        try:
-            pages = list(reader.pages)
+            ok = reader.decrypt("")
+        except DependencyError:
+            raise LoadError(
+                name, "encrypted PDF: decrypting it needs the 'cryptography' package"
+            ) from None
         except Exception as exc:
             raise LoadError(
-                name, f"corrupt PDF: cannot read its pages ({_describe(exc)})"
+                name, f"encrypted PDF that cannot be opened ({_describe(exc)})"
             ) from None
-        if not pages:
-            raise LoadError(name, "corrupt PDF: it has no pages")
-        page_lines: list[list[_Line]] = []
-        for number, page in enumerate(pages, start=1):
-            collector = _LineCollector(number)
-            try:
-                text = page.extract_text(visitor_text=collector.visit)
-            except FileNotDecryptedError:
-                raise LoadError(name, "encrypted PDF: it needs a password to open") from None
-            except Exception as exc:
-                raise LoadError(name, f"corrupt PDF: page {number}: {_describe(exc)}") from None
-            lines = collector.finish()
-            if "".join(ln.text for ln in lines).replace("\n", "") != text.replace("\n", ""):
-                lines = [_Line(text=t, page=number) for t in text.split("\n")]  # pragma: no cover
-            for ln in lines:
-                ln.text = _fix_pdf_chars(_CONTROL_RE.sub("", ln.text))
-            page_lines.append(lines)
-    finally:
-        pypdf_log.setLevel(level)
+        if not ok:
+            raise LoadError(name, "encrypted PDF: it needs a password to open")
+    try:
+        pages = list(reader.pages)
+    except Exception as exc:
+        raise LoadError(name, f"corrupt PDF: cannot read its pages ({_describe(exc)})") from None
+    if not pages:
+        raise LoadError(name, "corrupt PDF: it has no pages")
+    page_lines: list[list[_Line]] = []
+    for number, page in enumerate(pages, start=1):
+        collector = _LineCollector(number)
+        try:
+            text = page.extract_text(visitor_text=collector.visit)
+        except FileNotDecryptedError:
+            raise LoadError(name, "encrypted PDF: it needs a password to open") from None
+        except Exception as exc:
+            raise LoadError(name, f"corrupt PDF: page {number}: {_describe(exc)}") from None
+        lines = collector.finish()
+        if "".join(ln.text for ln in lines) != text.replace("\n", ""):  # pragma: no cover
+            lines = [_Line(text=t, page=number) for t in text.split("\n")]
+        page_lines.append(lines)
 
-    raw = "".join(ln.text for page in page_lines for ln in page)
-    if not re.search(r"\w", raw):
-        raise LoadError(
-            name,
-            f"no text layer in {len(pages)} page(s): looks like a scanned (image-only) PDF; it needs OCR",
-        )
-    useful = sum(
-        1 for ch in raw if ch.isprintable() and unicodedata.category(ch) not in ("Co", "Cn")
+    scanned = "looks like a scanned (image-only) PDF; it needs OCR"
+    visible = [ch for page in page_lines for ln in page for ch in ln.text if not ch.isspace()]
+    if not any(ch.isalnum() for ch in visible):
+        raise LoadError(name, f"no text layer in {len(pages)} page(s): {scanned}")
+    garbage = sum(
+        1 for ch in visible if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn")
     )
-    if useful < 0.7 * len(raw) or raw.count("\ufffd") > 0.3 * len(raw.strip()):
+    if garbage > 0.3 * len(visible):
         raise LoadError(
             name, "text layer is unreadable (fonts without a Unicode map); it needs OCR"
         )
-    kept = _strip_page_furniture(page_lines)
-    flat = [ln for page in kept for ln in page]
-    if not re.search(r"\w", "".join(ln.text for ln in flat)):
+    for page in page_lines:
+        for ln in page:
+            ln.text = _fix_pdf_chars(_CONTROL_RE.sub("", ln.text))
+    flat = [ln for page in _strip_page_furniture(page_lines) for ln in page]
+    words = sum(1 for ln in flat for ch in ln.text if ch.isalnum())
+    if words < 5 * len(pages):
         raise LoadError(
             name,
-            "no text besides page headers/footers: looks like a scanned (image-only) PDF; it needs OCR",
+            f"only {words} character(s) of text in {len(pages)} page(s) besides page "
+            f"headers/footers: {scanned}",
         )
     paragraphs: list[str] = []
     for para in reflow(flat):
@@ -843,10 +888,15 @@ class _DocxWalker:
 
     def __init__(self, document):
         self.lines: list[str] = []
-        self.levels: dict[str, dict[int, tuple[int, str, str, str]]] = {}  # numId → lvl info
-        self.counters: dict[str, dict[int, int]] = {}
+        # numId → (abstractNumId, level → (start, numFmt, lvlText, suff), restarted levels)
+        self.levels: dict[str, tuple[str, dict[int, tuple[int, str, str, str]], set[int]]] = {}
+        self.counters: dict[str, dict[int, int]] = {}  # per abstractNumId, as Word counts
+        self.used: set[str] = set()
         self.style_numbering: dict[str, tuple[str, int]] = {}
-        self._read_numbering(document)
+        try:
+            self._read_numbering(document)
+        except (ValueError, TypeError, AttributeError):
+            self.levels = {}  # numbering we cannot read: the text without the numbers
 
     # -- numbering (Word's automatic 一、/（一）/1. lists)
     def _read_numbering(self, document) -> None:
@@ -859,17 +909,20 @@ class _DocxWalker:
             abstract[an.get(f"{_W}abstractNumId")] = self._levels(an)
         for num in numbering.findall(f"{_W}num"):
             ref = num.find(f"{_W}abstractNumId")
-            levels = dict(abstract.get(ref.get(f"{_W}val") if ref is not None else "", {}))
+            abstract_id = ref.get(f"{_W}val") if ref is not None else ""
+            levels = dict(abstract.get(abstract_id, {}))
+            restarts: set[int] = set()
             for override in num.findall(f"{_W}lvlOverride"):
                 ilvl = int(override.get(f"{_W}ilvl", "0"))
-                lvl = override.find(f"{_W}lvl")
-                if lvl is not None:
+                if override.find(f"{_W}lvl") is not None:
                     levels.update(self._levels(override))
+                    restarts.add(ilvl)
                 start = override.find(f"{_W}startOverride")
                 if start is not None and ilvl in levels:
                     _s, fmt, text, suff = levels[ilvl]
                     levels[ilvl] = (int(start.get(f"{_W}val", "1")), fmt, text, suff)
-            self.levels[num.get(f"{_W}numId")] = levels
+                    restarts.add(ilvl)
+            self.levels[num.get(f"{_W}numId")] = (abstract_id, levels, restarts)
         try:
             styles = document.styles.element
         except Exception:
@@ -918,10 +971,14 @@ class _DocxWalker:
                     num_id, ilvl = self.style_numbering[style.get(f"{_W}val")]
         if not num_id or num_id == "0" or num_id not in self.levels:
             return ""
-        levels = self.levels[num_id]
+        abstract_id, levels, restarts = self.levels[num_id]
         if ilvl not in levels:
             return ""
-        counters = self.counters.setdefault(num_id, {})
+        counters = self.counters.setdefault(abstract_id, {})
+        if num_id not in self.used:  # a list that restarts its numbering
+            self.used.add(num_id)
+            for k in restarts:
+                counters.pop(k, None)
         start = levels[ilvl][0]
         counters[ilvl] = counters.get(ilvl, start - 1) + 1
         for deeper in [k for k in counters if k > ilvl]:
@@ -971,7 +1028,10 @@ class _DocxWalker:
         text = self._text(p, boxes)
         for box in boxes:
             self.block(box)
-        label = self._label(p)
+        try:
+            label = self._label(p)
+        except (ValueError, TypeError):
+            label = ""
         if text.strip() or label:
             self.lines.extend((label + text).split("\n"))
         else:
@@ -1010,7 +1070,7 @@ class _DocxWalker:
         parts = []
         for p in tc.iter(f"{_W}p"):
             boxes: list = []
-            text = " ".join(self._text(p, boxes).split())
+            text = re.sub(r"[ \t\r\n]+", " ", self._text(p, boxes)).strip()
             if text:
                 parts.append(text)
         return " ".join(parts)
@@ -1108,6 +1168,14 @@ class _HtmlWriter:
     def _cells(tr) -> list:
         return [td for td in tr.find_all(["td", "th"]) if td.find_parent("tr") is tr]
 
+    @staticmethod
+    def _cell_text(td) -> str:
+        """A cell's text on one line: its own lines (<br>, <p>) joined with a space."""
+        inner = _HtmlWriter()
+        inner.walk(td)
+        inner.newline()
+        return " ".join(line.strip() for line in inner.lines).strip()
+
     def _data_table(self, table) -> bool:
         if table.find("table") is not None:
             return False
@@ -1117,16 +1185,14 @@ class _HtmlWriter:
         cells = [self._cells(tr) for tr in rows]
         if all(len(row) <= 1 for row in cells):
             return False
-        return all(len(" ".join(td.get_text(" ").split())) <= 300 for row in cells for td in row)
+        return all(len(td.get_text()) <= 300 for row in cells for td in row)
 
     def _rows(self, table) -> list[str]:
         out = []
         for tr in table.find_all("tr"):
             if tr.find_parent("table") is not table:
                 continue
-            row = [
-                " ".join(td.get_text(" ").replace("\xa0", " ").split()) for td in self._cells(tr)
-            ]
+            row = [self._cell_text(td) for td in self._cells(tr)]
             while row and not row[-1]:
                 row.pop()
             if any(row):

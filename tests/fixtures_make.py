@@ -272,6 +272,44 @@ def make_docx(text: str, path: Path | str, *, indent: bool = False) -> Path:
     return path
 
 
+_LEVELS = (("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3."))
+
+
+def make_numbered_docx(items: list[tuple[int, str]], path: Path | str) -> Path:
+    """A DOCX whose headings are numbered by Word itself (automatic list numbering, so the
+    numbers are not in the text): level 0 → 一、 level 1 → （一） level 2 → 1.; level -1 is a
+    plain paragraph."""
+    from docx import Document
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    path = Path(path)
+    doc = Document()
+    doc.core_properties.created = FIXED_TIME
+    doc.core_properties.modified = FIXED_TIME
+    numbering = doc.part.numbering_part.element
+    levels = "".join(
+        f'<w:lvl w:ilvl="{k}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+        f'<w:lvlText w:val="{text}"/><w:suff w:val="nothing"/></w:lvl>'
+        for k, (fmt, text) in enumerate(_LEVELS)
+    )
+    numbering.insert(
+        0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>')
+    )
+    numbering.append(
+        parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    )
+    for level, text in items:
+        paragraph = doc.add_paragraph(text)
+        if level >= 0:
+            num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = 90
+    doc.save(str(path))
+    _pin_zip(path)
+    return path
+
+
 # ---------------------------------------------------------------- HTML
 
 

@@ -1,0 +1,1 @@
+"""Labelled questions and the metrics that score answers against them."""

@@ -1,0 +1,165 @@
+"""Score the answer function on labelled questions, against a generic-RAG baseline.
+
+    python -m eval.run                       # eval/queries.jsonl, all systems
+    python -m eval.run --queries ../shared/eval/dev-queries.jsonl --no-baseline
+    python -m eval.run --sweep               # tune the hybrid's lexical weight
+
+Per kind of question it prints accuracy (the answer says what the label says), Hit@1, Hit@3 and
+MRR (rank of the first relevant clause among 10), for BM25 alone, dense alone and hybrid, and for
+the baseline: every text cut into 250-character chunks overlapping by 50, ranked by BM25 and by
+the same encoder. A chunk counts as relevant when a reader could answer from it: for a task, it
+holds both the task's lead sentence and its responsibility note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from eval.checks import answer_is_correct, load_queries, rank_of_first_relevant
+from indexer.answer import Answerer, AskOptions
+from indexer.config import settings
+from indexer.dense import DenseIndex
+from indexer.kb import build_store, open_answerer
+from indexer.lexical import LexicalIndex
+from indexer.search import EmbeddingCache
+
+DEFAULT_QUERIES = Path(__file__).with_name("queries.jsonl")
+KINDS = ("who", "unit", "leader", "docnum", "clause")
+DEPTH = 10
+CHUNK, OVERLAP = 250, 50
+
+
+def _metrics(rows: list[tuple[bool, int | None]]) -> dict[str, float]:
+    if not rows:
+        return {}
+    return {
+        "n": len(rows),
+        "acc": statistics.mean(ok for ok, _ in rows),
+        "hit1": statistics.mean(rank == 1 for _, rank in rows),
+        "hit3": statistics.mean(rank is not None and rank <= 3 for _, rank in rows),
+        "mrr": statistics.mean(1 / rank if rank else 0.0 for _, rank in rows),
+    }
+
+
+def score_system(answerer: Answerer, queries: list[dict], mode: str,
+                 lexical_weight: float | None = None) -> dict[str, list[tuple[bool, int | None]]]:
+    rows: dict[str, list[tuple[bool, int | None]]] = defaultdict(list)
+    for query in queries:
+        result = answerer.ask(query["q"], AskOptions(k=DEPTH, mode=mode, lexical_weight=lexical_weight))
+        rows[query["type"]].append((answer_is_correct(query, result), rank_of_first_relevant(query, result["hits"])))
+    return rows
+
+
+class Baseline:
+    """A generic RAG kit's retrieval: fixed-size overlapping chunks, no structure."""
+
+    def __init__(self, answerer: Answerer):
+        store = answerer.store
+        self.store, self.tokenizer, self.encoder = store, answerer.index.tokenizer, answerer.index.encoder
+        self.chunks: list[tuple[str, str]] = []  # (document label, text)
+        for document in store.documents():
+            if not document.in_corpus:
+                continue
+            text = store.source_texts(document.doc_id)[0]["text"]
+            for start in range(0, max(len(text) - OVERLAP, 1), CHUNK - OVERLAP):
+                self.chunks.append((document.label, text[start : start + CHUNK]))
+        self.lexical = LexicalIndex.build([self.tokenizer.tokens(t) for _, t in self.chunks])
+        self.dense = None
+        if self.encoder is not None:
+            cache = EmbeddingCache(settings().var_dir / "embeddings.sqlite3")
+            vectors = cache.vectors(self.encoder.name, [t for _, t in self.chunks],
+                                    lambda batch: self.encoder.encode_passages(batch, show_progress=True))
+            self.dense = DenseIndex.build(vectors, np.arange(len(self.chunks)))
+
+    def ranked(self, question: str, mode: str) -> list[int]:
+        if mode == "bm25":
+            scores = self.lexical.scores(self.tokenizer.tokens(question))
+            return [int(i) for i in np.argsort(-scores)[:DEPTH] if scores[i] > 0]
+        ids, _ = self.dense.search(self.encoder.encode_queries([question])[0], DEPTH)
+        return [int(i) for i in ids]
+
+    def evidence(self, query: dict) -> list[list[str]]:
+        """Strings a chunk must hold for a reader to answer from it; one list per expected item."""
+        expect, kind = query["expect"], query["type"]
+        if kind == "who" and "task" in expect:
+            task = next(t for t in self.store.tasks() if t.task_no == expect["task"] and expect["lead"] in t.leads)
+            return [[task.title[:12], expect["lead"]]]
+        if kind == "who":
+            return [[expect["text"], expect["units_any"][0]]]
+        if kind in ("unit", "leader"):
+            seed_tasks = {t.task_no: t for t in self.store.tasks() if t.leads}
+            return [[seed_tasks[n].title[:12], "(牵头领导"] for n in expect["tasks"]]
+        if kind == "docnum":
+            return [[expect.get("title_contains", expect["doc_number"])]]
+        return [[expect["text"]]]
+
+    def score(self, queries: list[dict], mode: str) -> dict[str, list[tuple[bool, int | None]]]:
+        rows: dict[str, list[tuple[bool, int | None]]] = defaultdict(list)
+        for query in queries:
+            ranked = [self.chunks[i][1] for i in self.ranked(query["q"], mode)]
+            needed = self.evidence(query)
+
+            def holds(text: str, item: list[str]) -> bool:
+                return all(part in text for part in item)
+
+            rank = next((i + 1 for i, text in enumerate(ranked) if any(holds(text, item) for item in needed)), None)
+            if query["type"] in ("unit", "leader"):
+                correct = all(any(holds(text, item) for text in ranked[:5]) for item in needed)
+            else:
+                correct = rank == 1
+            rows[query["type"]].append((correct, rank))
+        return rows
+
+
+def print_table(results: dict[str, dict[str, list]]) -> None:
+    print(f"| system | kind | n | accuracy | Hit@1 | Hit@3 | MRR |\n|---|---|---|---|---|---|---|")
+    for system, rows in results.items():
+        everything = [row for kind in KINDS for row in rows.get(kind, [])]
+        for kind in (*KINDS, "all"):
+            metric = _metrics(everything if kind == "all" else rows.get(kind, []))
+            if metric:
+                print(f"| {system} | {kind} | {metric['n']} | {metric['acc']:.3f} | {metric['hit1']:.3f} | "
+                      f"{metric['hit3']:.3f} | {metric['mrr']:.3f} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="accuracy of the hybrid for several lexical weights")
+    parser.add_argument("--failures", action="store_true", help="list the questions the hybrid gets wrong")
+    args = parser.parse_args(argv)
+    config = settings()
+    build_store(config)
+    answerer = open_answerer(config, progress=True)
+    queries = load_queries(args.queries)
+    if args.sweep:
+        for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+            rows = score_system(answerer, queries, "hybrid", weight)
+            everything = [row for kind in KINDS for row in rows.get(kind, [])]
+            metric = _metrics(everything)
+            print(f"lexical weight {weight:.1f}: accuracy {metric['acc']:.3f}  MRR {metric['mrr']:.3f}")
+        return 0
+    results = {f"ours-{mode}": score_system(answerer, queries, mode) for mode in ("lexical", "dense", "hybrid")}
+    if not args.no_baseline:
+        baseline = Baseline(answerer)
+        results["baseline-bm25"] = baseline.score(queries, "bm25")
+        results["baseline-dense"] = baseline.score(queries, "dense")
+    print_table(results)
+    if args.failures:
+        for query in queries:
+            result = answerer.ask(query["q"], AskOptions(k=DEPTH))
+            if not answer_is_correct(query, result):
+                top = result["hits"][0] if result["hits"] else {}
+                print(f"✗ {query['id']} {query['q']} → {result['intent']} {result['answer'].get('task_no', '')} "
+                      f"{top.get('doc_number', '')} {' › '.join(top.get('path', []))[:60]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
