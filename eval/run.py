@@ -117,7 +117,7 @@ class Baseline:
 
 
 def print_table(results: dict[str, dict[str, list]]) -> None:
-    print(f"| system | kind | n | accuracy | Hit@1 | Hit@3 | MRR |\n|---|---|---|---|---|---|---|")
+    print("| system | kind | n | accuracy | Hit@1 | Hit@3 | MRR |\n|---|---|---|---|---|---|---|")
     for system, rows in results.items():
         everything = [row for kind in KINDS for row in rows.get(kind, [])]
         for kind in (*KINDS, "all"):

@@ -23,6 +23,7 @@ class AskOptions:
     doc: str | None = None  # a 文号 or title: only this document
     filters: SearchFilters | None = None  # further restrictions from the app (level, validity …)
     mode: str = "hybrid"  # hybrid / lexical / dense
+    lexical_weight: float | None = None  # the hybrid's BM25 share; None → search.LEXICAL_WEIGHT
 
 
 def hit_dict(clause: ClauseRecord, score: float) -> dict:
@@ -91,14 +92,19 @@ class Answerer:
         question = question.strip()
         intent = understand(question, self.vocabulary)
         scope = self._scope(options, intent)
+        # Once a place has narrowed the documents, its name only adds noise to the ranking.
+        topic = question
+        if intent.places and not options.doc:
+            for place in intent.places:
+                topic = topic.replace(place, " ")
         if intent.kind == "docnum":
             answer, hits = self._document(intent, options)
         elif intent.kind in ("unit", "leader"):
             answer, hits = self._duties(intent, scope, options)
         elif intent.kind == "who":
-            answer, hits = self._who(question, scope, options)
+            answer, hits = self._who(topic, scope, options)
         else:
-            answer, hits = self._search(question, scope, options)
+            answer, hits = self._search(topic, scope, options)
         return {"query": question, "intent": intent.kind, "answer": answer, "hits": hits}
 
     def _scope(self, options: AskOptions, intent: Intent) -> SearchFilters:
@@ -113,16 +119,20 @@ class Answerer:
         return filters
 
     def _hits(
-        self, question: str, filters: SearchFilters, options: AskOptions, k: int
+        self, question: str, filters: SearchFilters, options: AskOptions, k: int, widen: bool = True
     ) -> list[tuple[ClauseRecord, float]]:
-        found = self.index.search(question, k=k, filters=filters, mode=options.mode)
-        if not found and filters.doc_ids is not None and not options.doc:
+        found = self.index.search(
+            question, k=k, filters=filters, mode=options.mode, lexical_weight=options.lexical_weight
+        )
+        if not found and widen and filters.doc_ids is not None and not options.doc:
             # The place named matched no clause: search everywhere rather than answer nothing.
+            everywhere = SearchFilters(**{**vars(filters), "doc_ids": None})
             found = self.index.search(
                 question,
                 k=k,
-                filters=SearchFilters(**{**vars(filters), "doc_ids": None}),
+                filters=everywhere,
                 mode=options.mode,
+                lexical_weight=options.lexical_weight,
             )
         clauses = {c.clause_id: c for c in self.store.clauses_by_id(h.clause_id for h in found)}
         return [(clauses[h.clause_id], h.score) for h in found if h.clause_id in clauses]
@@ -152,14 +162,15 @@ class Answerer:
                 else self._task_area,
             }
         )
-        hits = self._hits(question, task_scope, options, WHO_CANDIDATES) if self._task_area else []
+        # No task where the question points (a place whose documents assign none, say 海南's 复函):
+        # answer from the best clause there rather than from another place's task.
+        hits = self._hits(question, task_scope, options, WHO_CANDIDATES, widen=False)
         if not hits:
             return self._search(question, scope, options)
         # Roll paragraphs up to the task they develop, keeping the best score per task.
         ranked: dict[str, float] = {}
         for clause, score in hits:
-            task_id = self._task_of[clause.clause_id]
-            ranked.setdefault(task_id, score)
+            ranked.setdefault(self._task_of[clause.clause_id], score)
         tasks = self.store.clauses_by_id(ranked)
         best = tasks[0]
         answer = {

@@ -247,7 +247,12 @@ def _rewrite_document(
         for row in rows
     ]
     document = merge_sources(versions)
-    passages = {c.clause_id: split_passages(c.text) for c in document.clauses}
+    # A bare heading is searched through the clauses under it, whose passages carry its words.
+    passages = {
+        c.clause_id: split_passages(c.text)
+        for c in document.clauses
+        if c.kind not in ("heading", "title")
+    }
     unknown = store.put_document(document, registry, passages)
     if unknown:
         report.unknown_units[document.doc_id] = sorted(u.name for u in unknown)

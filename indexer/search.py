@@ -242,7 +242,7 @@ class SearchIndex:
         k: int = 5,
         filters: SearchFilters | None = None,
         mode: str = "hybrid",
-        lexical_weight: float = LEXICAL_WEIGHT,
+        lexical_weight: float | None = None,
     ) -> list[Hit]:
         """Clauses best matching ``query``, best first. ``mode``: hybrid, lexical or dense."""
         if not len(self.passage_ids):
@@ -256,11 +256,8 @@ class SearchIndex:
             top = np.argsort(-scores)[:CANDIDATES]
             lexical = {int(p): float(scores[p]) for p in top if scores[p] > 0}
         dense = self.dense_scores(query, allowed) if mode in ("hybrid", "dense") else {}
-        fused = fuse(
-            lexical,
-            dense,
-            lexical_weight if mode == "hybrid" else (1.0 if mode == "lexical" else 0.0),
-        )
+        weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
+        fused = fuse(lexical, dense, {"lexical": 1.0, "dense": 0.0}.get(mode, weight))
         return self._roll_up(fused, lexical, dense, k)
 
     def _roll_up(
