@@ -40,14 +40,18 @@ def hit_is_relevant(query: dict, hit: dict) -> bool:
         return False
     if kind == "who":
         if "task" in expect:
-            return hit["task_no"] == expect["task"] and (not expect.get("lead") or expect["lead"] in hit["lead"])
+            return hit["task_no"] == expect["task"] and (
+                not expect.get("lead") or expect["lead"] in hit["lead"]
+            )
         return _squash(expect["text"]) in _squash(hit["text"])
     if kind in ("unit", "leader"):
         return hit["task_no"] in expect["tasks"]
     if kind == "docnum":
         cited_by = set(expect.get("cited_by_any", []))
         named = {found.number.canonical for found in find_doc_numbers(hit["text"])}
-        return hit["doc_number"] in {expect["doc_number"], *cited_by} or expect["doc_number"] in named
+        return (
+            hit["doc_number"] in {expect["doc_number"], *cited_by} or expect["doc_number"] in named
+        )
     return _squash(expect["text"]) in _squash(hit["text"])
 
 
@@ -64,12 +68,15 @@ def answer_is_correct(query: dict, result: dict) -> bool:
         if expect.get("doc_number") and answer.get("doc_number") != expect["doc_number"]:
             return False
         if "text" in expect:
-            clause = next((h for h in result["hits"] if h["clause_id"] == answer.get("clause_id")), None)
+            clause = next(
+                (h for h in result["hits"] if h["clause_id"] == answer.get("clause_id")), None
+            )
             if clause is None or _squash(expect["text"]) not in _squash(clause["text"]):
                 return False
         units = answer.get("units", [])
-        return any(same_unit(u, given) for u in expect.get("units_any", []) for given in units) or not expect.get(
-            "units_any")
+        return any(
+            same_unit(u, given) for u in expect.get("units_any", []) for given in units
+        ) or not expect.get("units_any")
     if kind in ("unit", "leader"):
         return sorted(t["task_no"] for t in answer.get("tasks", [])) == sorted(expect["tasks"])
     if kind == "docnum":

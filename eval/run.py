@@ -46,12 +46,17 @@ def _metrics(rows: list[tuple[bool, int | None]]) -> dict[str, float]:
     }
 
 
-def score_system(answerer: Answerer, queries: list[dict], mode: str,
-                 lexical_weight: float | None = None) -> dict[str, list[tuple[bool, int | None]]]:
+def score_system(
+    answerer: Answerer, queries: list[dict], mode: str, lexical_weight: float | None = None
+) -> dict[str, list[tuple[bool, int | None]]]:
     rows: dict[str, list[tuple[bool, int | None]]] = defaultdict(list)
     for query in queries:
-        result = answerer.ask(query["q"], AskOptions(k=DEPTH, mode=mode, lexical_weight=lexical_weight))
-        rows[query["type"]].append((answer_is_correct(query, result), rank_of_first_relevant(query, result["hits"])))
+        result = answerer.ask(
+            query["q"], AskOptions(k=DEPTH, mode=mode, lexical_weight=lexical_weight)
+        )
+        rows[query["type"]].append(
+            (answer_is_correct(query, result), rank_of_first_relevant(query, result["hits"]))
+        )
     return rows
 
 
@@ -60,7 +65,11 @@ class Baseline:
 
     def __init__(self, answerer: Answerer):
         store = answerer.store
-        self.store, self.tokenizer, self.encoder = store, answerer.index.tokenizer, answerer.index.encoder
+        self.store, self.tokenizer, self.encoder = (
+            store,
+            answerer.index.tokenizer,
+            answerer.index.encoder,
+        )
         self.chunks: list[tuple[str, str]] = []  # (document label, text)
         for document in store.documents():
             if not document.in_corpus:
@@ -72,8 +81,11 @@ class Baseline:
         self.dense = None
         if self.encoder is not None:
             cache = EmbeddingCache(settings().var_dir / "embeddings.sqlite3")
-            vectors = cache.vectors(self.encoder.name, [t for _, t in self.chunks],
-                                    lambda batch: self.encoder.encode_passages(batch, show_progress=True))
+            vectors = cache.vectors(
+                self.encoder.name,
+                [t for _, t in self.chunks],
+                lambda batch: self.encoder.encode_passages(batch, show_progress=True),
+            )
             self.dense = DenseIndex.build(vectors, np.arange(len(self.chunks)))
 
     def ranked(self, question: str, mode: str) -> list[int]:
@@ -87,7 +99,11 @@ class Baseline:
         """Strings a chunk must hold for a reader to answer from it; one list per expected item."""
         expect, kind = query["expect"], query["type"]
         if kind == "who" and "task" in expect:
-            task = next(t for t in self.store.tasks() if t.task_no == expect["task"] and expect["lead"] in t.leads)
+            task = next(
+                t
+                for t in self.store.tasks()
+                if t.task_no == expect["task"] and expect["lead"] in t.leads
+            )
             return [[task.title[:12], expect["lead"]]]
         if kind == "who":
             return [[expect["text"], expect["units_any"][0]]]
@@ -107,7 +123,14 @@ class Baseline:
             def holds(text: str, item: list[str]) -> bool:
                 return all(part in text for part in item)
 
-            rank = next((i + 1 for i, text in enumerate(ranked) if any(holds(text, item) for item in needed)), None)
+            rank = next(
+                (
+                    i + 1
+                    for i, text in enumerate(ranked)
+                    if any(holds(text, item) for item in needed)
+                ),
+                None,
+            )
             if query["type"] in ("unit", "leader"):
                 correct = all(any(holds(text, item) for text in ranked[:5]) for item in needed)
             else:
@@ -123,16 +146,22 @@ def print_table(results: dict[str, dict[str, list]]) -> None:
         for kind in (*KINDS, "all"):
             metric = _metrics(everything if kind == "all" else rows.get(kind, []))
             if metric:
-                print(f"| {system} | {kind} | {metric['n']} | {metric['acc']:.3f} | {metric['hit1']:.3f} | "
-                      f"{metric['hit3']:.3f} | {metric['mrr']:.3f} |")
+                print(
+                    f"| {system} | {kind} | {metric['n']} | {metric['acc']:.3f} | {metric['hit1']:.3f} | "
+                    f"{metric['hit3']:.3f} | {metric['mrr']:.3f} |"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--sweep", action="store_true", help="accuracy of the hybrid for several lexical weights")
-    parser.add_argument("--failures", action="store_true", help="list the questions the hybrid gets wrong")
+    parser.add_argument(
+        "--sweep", action="store_true", help="accuracy of the hybrid for several lexical weights"
+    )
+    parser.add_argument(
+        "--failures", action="store_true", help="list the questions the hybrid gets wrong"
+    )
     args = parser.parse_args(argv)
     config = settings()
     build_store(config)
@@ -143,9 +172,14 @@ def main(argv: list[str] | None = None) -> int:
             rows = score_system(answerer, queries, "hybrid", weight)
             everything = [row for kind in KINDS for row in rows.get(kind, [])]
             metric = _metrics(everything)
-            print(f"lexical weight {weight:.1f}: accuracy {metric['acc']:.3f}  MRR {metric['mrr']:.3f}")
+            print(
+                f"lexical weight {weight:.1f}: accuracy {metric['acc']:.3f}  MRR {metric['mrr']:.3f}"
+            )
         return 0
-    results = {f"ours-{mode}": score_system(answerer, queries, mode) for mode in ("lexical", "dense", "hybrid")}
+    results = {
+        f"ours-{mode}": score_system(answerer, queries, mode)
+        for mode in ("lexical", "dense", "hybrid")
+    }
     if not args.no_baseline:
         baseline = Baseline(answerer)
         results["baseline-bm25"] = baseline.score(queries, "bm25")
@@ -156,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             result = answerer.ask(query["q"], AskOptions(k=DEPTH))
             if not answer_is_correct(query, result):
                 top = result["hits"][0] if result["hits"] else {}
-                print(f"✗ {query['id']} {query['q']} → {result['intent']} {result['answer'].get('task_no', '')} "
-                      f"{top.get('doc_number', '')} {' › '.join(top.get('path', []))[:60]}")
+                print(
+                    f"✗ {query['id']} {query['q']} → {result['intent']} {result['answer'].get('task_no', '')} "
+                    f"{top.get('doc_number', '')} {' › '.join(top.get('path', []))[:60]}"
+                )
     return 0
 
 

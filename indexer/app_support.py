@@ -75,17 +75,22 @@ def path_markers(path: list[str]) -> str:
         if found:
             markers.append(found.marker)
         elif position == len(path) - 1:
-            text = heading.rstrip("…")
-            cut = "…" if len(text) > _QUOTE_LIMIT or text != heading else ""
+            # Quotes inside the quotation become single quotes, as in print.
+            text = heading.rstrip("…").replace("“", "‘").replace("”", "’")
+            cut = "…" if len(text) > _QUOTE_LIMIT or heading.endswith("…") else ""
             markers.append(f"“{text[:_QUOTE_LIMIT]}{cut}”")
     return "".join(markers)
 
 
+def quoted_title(title: str) -> str:
+    """《title》; a title quoted inside it takes single angle brackets, as in print."""
+    return "《" + title.strip().replace("《", "〈").replace("》", "〉") + "》"
+
+
 def citation_line(title: str, doc_number: str | None, path: list[str]) -> str:
-    """《title》（文号）二、（一）1. — a title inside the title takes single angle brackets."""
-    inner = title.strip().replace("《", "〈").replace("》", "〉")
+    """《title》（文号）二、（一）1."""
     number = f"（{doc_number}）" if doc_number else ""
-    return f"《{inner}》{number}{path_markers(path)}"
+    return f"{quoted_title(title)}{number}{path_markers(path)}"
 
 
 def clause_citation(store: Store, clause: ClauseRecord) -> str:
@@ -97,10 +102,17 @@ def clause_citation(store: Store, clause: ClauseRecord) -> str:
 
 
 def highlight(text: str, terms: Iterable[str]) -> str:
-    """``text`` as HTML with every query term marked; longest terms first, no overlaps.
+    """``text`` as HTML with the query's terms marked, longest first and without overlaps.
 
-    Single characters are left out: marking every 年 or 的 hides the words that matter."""
-    wanted = sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True)
+    Single characters are left out (marking every 年 or 的 hides the words that matter), and so
+    is a piece of a longer term the text holds whole: 特岗计划 is marked, not every 计划."""
+    lowered = text.lower()
+    present = {t.lower() for t in terms if len(t) >= 2 and t.lower() in lowered}
+    wanted = sorted(
+        (t for t in present if not any(t != longer and t in longer for longer in present)),
+        key=len,
+        reverse=True,
+    )
     if not wanted:
         return html.escape(text)
     pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
@@ -319,14 +331,14 @@ def save_upload(folder: Path, name: str, data: bytes) -> Path:
 
 
 def describe_build(
-    store: Store, report: BuildReport, saved: dict[str, Path], existing: set[str]
+    store: Store, report: BuildReport, saved: list[tuple[str, Path]], existing: set[str]
 ) -> list[UploadOutcome]:
-    """An outcome per saved upload (name → path) from the build report and the store after it.
+    """An outcome per saved upload (name, path) from the build report and the store after it.
 
     ``existing`` holds the documents that were in the store before: an upload of one of them
     becomes one more source of that document."""
     outcomes = []
-    for name, path in saved.items():
+    for name, path in saved:
         key = str(path.resolve())
         error = next((line for line in report.errors if line.startswith(key)), None)
         if error is not None:

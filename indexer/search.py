@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,21 +278,19 @@ class SearchIndex:
 def fuse(
     lexical: dict[int, float], dense: dict[int, float], lexical_weight: float
 ) -> dict[int, float]:
-    """Convex combination of min-max normalised scores over the union of both candidate lists.
+    """Convex combination of the two scores, each scaled to [0, 1].
 
-    BM25 scores are unbounded and cosine sits in a narrow band, so each is scaled to [0, 1] over
-    its own candidates; a passage one retriever did not return scores 0 on that side."""
-
-    def normalised(scores: dict[int, float]) -> dict[int, float]:
-        if not scores:
-            return {}
-        low, high = min(scores.values()), max(scores.values())
-        span = (high - low) or 1.0
-        return {p: (s - low) / span for p, s in scores.items()}
-
-    lex, den = normalised(lexical), normalised(dense)
-    positions: Iterable[int] = set(lex) | set(den)
+    BM25 is zero for a passage sharing no term and unbounded above, so it is divided by its best
+    score: a weak match keeps a little credit. Cosine sits in a narrow band, so it is min-max
+    scaled over its candidates (all equal → 1). A passage one retriever did not return scores 0
+    on that side."""
+    best_lexical = max(lexical.values(), default=0.0) or 1.0
+    lex = {p: s / best_lexical for p, s in lexical.items()}
+    den: dict[int, float] = {}
+    if dense:
+        low, high = min(dense.values()), max(dense.values())
+        den = {p: (s - low) / (high - low) if high > low else 1.0 for p, s in dense.items()}
     return {
         p: lexical_weight * lex.get(p, 0.0) + (1 - lexical_weight) * den.get(p, 0.0)
-        for p in positions
+        for p in set(lex) | set(den)
     }

@@ -144,6 +144,10 @@ class _Segmenter:
             if responsibility:
                 self._attach(responsibility)
             return
+        heading = self.open[-1][1] if self.open else None
+        if heading is not None and heading is self.clauses[-1] and heading.kind == "heading":
+            self._merge_into_heading(heading, line, body, responsibility)
+            return
         title = lead_sentence(body)
         if _PRINCIPLE.match(body):
             kind = "principle"
@@ -165,6 +169,24 @@ class _Segmenter:
             title=title,
         )
 
+    def _merge_into_heading(
+        self, heading: Clause, line: _Line, body: str, responsibility: Responsibility | None
+    ) -> None:
+        """A bare heading (一、指导思想) and the paragraph under it are one clause, as when the
+        body follows the heading on its line (（一）指导思想。以…)."""
+        heading.text = f"{heading.text}\n{body}"
+        heading.end = line.start + len(line.text)
+        heading.kind = "item"
+        if responsibility:
+            self._attach(responsibility)
+        self.seen_ids[heading.clause_id.split("-")[0]] -= 1
+        heading.clause_id = self._unique_id(clause_id_for(self.doc_key, heading.path, heading.text))
+
+    def _unique_id(self, base_id: str) -> str:
+        repeat = self.seen_ids.get(base_id, 0)
+        self.seen_ids[base_id] = repeat + 1
+        return base_id if not repeat else f"{base_id}-{repeat}"
+
     def _path(self) -> list[str]:
         return [clause.path[-1] for _, clause in self.open]
 
@@ -180,11 +202,8 @@ class _Segmenter:
         marker: str = "",
         title: str = "",
     ) -> Clause:
-        base_id = clause_id_for(self.doc_key, path, text)
-        repeat = self.seen_ids.get(base_id, 0)
-        self.seen_ids[base_id] = repeat + 1
         clause = Clause(
-            clause_id=base_id if not repeat else f"{base_id}-{repeat}",
+            clause_id=self._unique_id(clause_id_for(self.doc_key, path, text)),
             doc_number=self.doc_key,
             ordinal=len(self.clauses),
             level=level,
