@@ -6,6 +6,7 @@ and its result is the JSON contract documented in the README.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .docnum import normalise_doc_number
@@ -15,6 +16,31 @@ from .search import SearchFilters, SearchIndex
 from .store import ClauseRecord, DocumentRecord, Store
 
 WHO_CANDIDATES = 30
+QUANTITY_RERANK_DEPTH = 10
+QUANTITY_BONUS = 0.15
+
+_NUMBER = r"[0-9０-９一二两三四五六七八九十百]+"
+_QUANTITY_QUESTION = re.compile(
+    r"几(?P<unit>[年个所次名项节天周岁届条类批分])|多少(?P<unit2>学分|课时|年|个|所|名|人|天|周|次)?|多久|多长时间"
+)
+
+
+def prefer_quantities(
+    question: str, hits: list[tuple[ClauseRecord, float]]
+) -> list[tuple[ClauseRecord, float]]:
+    """ "过渡期几年？" wants a clause that states a number of years: among close candidates, one
+    holding a number with the unit asked for moves up."""
+    match = _QUANTITY_QUESTION.search(question)
+    if not match or not hits:
+        return hits
+    unit = (
+        match["unit"]
+        or match["unit2"]
+        or ("年|个?月|天|周" if match.group(0) in ("多久", "多长时间") else "")
+    )
+    states = re.compile(f"{_NUMBER}(?:{unit})" if unit else _NUMBER)
+    rescored = [(c, s + QUANTITY_BONUS * bool(states.search(c.text))) for c, s in hits]
+    return sorted(rescored, key=lambda pair: -pair[1])
 
 
 @dataclass
@@ -140,7 +166,8 @@ class Answerer:
     def _search(
         self, question: str, scope: SearchFilters, options: AskOptions
     ) -> tuple[dict, list[dict]]:
-        hits = self._hits(question, scope, options, options.k)
+        hits = self._hits(question, scope, options, max(options.k, QUANTITY_RERANK_DEPTH))
+        hits = prefer_quantities(question, hits)[: options.k]
         answer = {}
         if hits:
             best = hits[0][0]

@@ -177,8 +177,8 @@ def task_units(tasks: Iterable[ClauseRecord]) -> list[tuple[str, int]]:
 
 
 def responsibility_matrix(tasks: list[ClauseRecord]) -> pd.DataFrame:
-    """One row per task, one column per unit (in the order the text first names them)."""
-    units = list(dict.fromkeys(name for task in tasks for name in task.units))
+    """One row per task, one column per unit, the units with most tasks first."""
+    units = [name for name, _ in task_units(tasks)]
     rows = []
     for task in tasks:
         row = {
@@ -192,6 +192,30 @@ def responsibility_matrix(tasks: list[ClauseRecord]) -> pd.DataFrame:
             row[unit] = MATRIX_MARKS.get(role, "●") if unit in task.units else ""
         rows.append(row)
     return pd.DataFrame(rows, columns=[*MATRIX_FIXED, *units])
+
+
+def matrix_html(matrix: pd.DataFrame) -> str:
+    """The matrix as an HTML table laid out like a printed 责任分工表: unit names wrap in the
+    header, the marks sit centred, and a last row counts each unit's tasks. One row per line."""
+    columns = list(matrix.columns)
+    units = columns[len(MATRIX_FIXED) :]
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in MATRIX_FIXED)
+    header += "".join(f"<th class='kb-unit'>{html.escape(u)}</th>" for u in units)
+    lines = [f"<table class='kb-matrix'><thead><tr>{header}</tr></thead><tbody>"]
+    for row in matrix.itertuples(index=False):
+        values = dict(zip(columns, row, strict=True))
+        cells = (
+            f"<td class='kb-no'>{values['序号'] if values['序号'] is not None else ''}</td>"
+            f"<td>{html.escape(values['任务'])}</td>"
+            f"<td class='kb-nowrap'>{html.escape(values['条款'])}</td>"
+            f"<td class='kb-nowrap'>{html.escape(values['牵头领导']).replace('、', '<br>')}</td>"
+        )
+        cells += "".join(f"<td class='kb-mark'>{html.escape(values[u])}</td>" for u in units)
+        lines.append(f"<tr data-task='{values['序号']}'>{cells}</tr>")
+    counts = "".join(f"<td class='kb-mark'>{int((matrix[u] != '').sum())}</td>" for u in units)
+    lines.append(f"<tr class='kb-total'><td colspan='4'>各单位任务数</td>{counts}</tr>")
+    lines.append("</tbody></table>")
+    return "\n".join(lines)
 
 
 def matrix_csv(matrix: pd.DataFrame) -> bytes:

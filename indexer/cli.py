@@ -12,7 +12,7 @@ from .answer import AskOptions
 from .config import Settings, settings
 from .duties import Duties, leader_duties, unit_duties
 from .kb import build_store, open_answerer
-from .search import SearchIndex
+from .search import IndexModelMismatch, SearchIndex
 from .store import Store
 
 
@@ -204,15 +204,18 @@ def _print_answer(result: dict) -> None:
 
 
 def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
-    """Rebuild the derived search indexes from the store (e.g. with another model)."""
+    """Bring the derived search indexes up to date with the store; --rebuild starts afresh
+    (the way to change the embedding model)."""
     from .embedding import load_encoder
 
     store = open_store(config)
     encoder = None if args.lexical_only else load_encoder(config.model)
-    index = SearchIndex.rebuild(store, config.index_dir, encoder, progress=True)
-    print(
-        f"indexed {len(index.passage_ids)} passages with {encoder.name if encoder else 'BM25 only'}"
-    )
+    if args.rebuild:
+        index = SearchIndex.rebuild(store, config.index_dir, encoder, progress=True)
+    else:
+        index = SearchIndex.open(store, config.index_dir, encoder, progress=True)
+    model = encoder.name if encoder else "BM25 only"
+    print(f"search index ready: {len(index.passage_ids)} passages, model {model}")
     return 0
 
 
@@ -257,7 +260,10 @@ def parser() -> argparse.ArgumentParser:
     ask_cmd.add_argument("-k", type=int, default=5, help="hits to return (default 5)")
     ask_cmd.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
     ask_cmd.set_defaults(handler=_cmd_ask)
-    index_cmd = command("index", "rebuild the search indexes from the store")
+    index_cmd = command("index", "bring the search indexes up to date with the store")
+    index_cmd.add_argument(
+        "--rebuild", action="store_true", help="rebuild from scratch (e.g. for another --model)"
+    )
     index_cmd.set_defaults(handler=_cmd_index)
     return main
 
@@ -267,4 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "duties" and not (args.unit or args.leader):
         parser().error("duties needs a unit or --leader NAME")
     config = settings(var_dir=args.var, corpus_dir=args.corpus, model=args.model)
-    return args.handler(args, config)
+    try:
+        return args.handler(args, config)
+    except (IndexModelMismatch, ValueError) as error:  # a wrong model name or path, a mixed index
+        print(f"error: {error}", file=sys.stderr)
+        return 2

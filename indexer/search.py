@@ -110,7 +110,7 @@ class SearchIndex:
         self,
         store: Store,
         tokenizer: Tokenizer,
-        lexical: LexicalIndex,
+        lexical: LexicalIndex | None,
         dense: DenseIndex | None,
         encoder,
         manifest: _Manifest,
@@ -151,7 +151,7 @@ class SearchIndex:
             if saved.model and model and saved.model != model:
                 raise IndexModelMismatch(
                     f"{folder}: the dense index was built with model {saved.model!r}, not {model!r}; "
-                    f"rebuild it with `python -m indexer index --model {model}` (or use the same model)"
+                    f"rebuild it with `python -m indexer --model {model} index --rebuild` (or use the same model)"
                 )
             dense_ready = model is None or (
                 saved.model == model and (folder / "dense.faiss").exists()
@@ -159,7 +159,12 @@ class SearchIndex:
             if saved.generation == generation and dense_ready:
                 dense = DenseIndex.load(folder / "dense.faiss") if model else None
                 return cls(
-                    store, tokenizer, LexicalIndex.load(folder / "bm25"), dense, encoder, saved
+                    store,
+                    tokenizer,
+                    LexicalIndex.load(folder / "bm25") if saved.passage_ids else None,
+                    dense,
+                    encoder,
+                    saved,
                 )
         return cls.rebuild(store, folder, encoder, tokenizer, generation, progress)
 
@@ -179,7 +184,7 @@ class SearchIndex:
         )
         rows = store.passages()
         texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in rows]
-        lexical = LexicalIndex.build([tokenizer.tokens(t) for t in texts])
+        lexical = LexicalIndex.build([tokenizer.tokens(t) for t in texts]) if texts else None
         manifest = _Manifest(
             generation, encoder.name if encoder else None, [r["passage_id"] for r in rows]
         )
@@ -194,7 +199,8 @@ class SearchIndex:
             )
             dense = DenseIndex.build(vectors, np.asarray(manifest.passage_ids))
             dense.save(folder / "dense.faiss")
-        lexical.save(folder / "bm25")
+        if lexical is not None:
+            lexical.save(folder / "bm25")
         (folder / "manifest.json").write_text(json.dumps(manifest.__dict__), encoding="utf-8")
         return cls(store, tokenizer, lexical, dense, encoder, manifest)
 

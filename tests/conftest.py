@@ -39,3 +39,20 @@ def seed_dir(tmp_path) -> Path:
     for name in ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv"):
         shutil.copy(CORPUS / name, folder / name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from indexer.embedding import load_encoder
+
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def corpus_answerer(tmp_path_factory, corpus_store, encoder):
+    """The answer function over the whole corpus with the real offline model (encodes ~2.6k passages)."""
+    from indexer.answer import Answerer
+    from indexer.search import SearchIndex
+
+    index = SearchIndex.open(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
+    return Answerer(corpus_store, index)
