@@ -142,6 +142,13 @@ def test_who_card_names_the_official_the_units_and_the_clause(app):
     assert app.code[0].value == f"{PLAN}（{SEED_NUMBER}）二、（二）5."
 
 
+def test_who_card_links_to_the_documents_matrix(app):
+    ask(app, "特岗计划谁负责")
+    widget(app.button, "查看这份文件的完整责任清单").click().run()
+    assert app.title[0].value == "责任清单"
+    assert any("<tr data-task='5'>" in m.value for m in app.markdown)
+
+
 def test_document_number_in_square_brackets_gives_the_document_card(app):
     ask(app, "咸市教[2021]14号")
     card = shown_text(app)
@@ -150,6 +157,9 @@ def test_document_number_in_square_brackets_gives_the_document_card(app):
     assert "咸宁市教育局" in card and "2021-09-03" in card and "2022-09-03" in card
     assert any("2022-09-03" in w.value and "2021-09-03" in w.value for w in app.warning)
     assert "咸发〔2021〕10号" in card and "鄂教财〔2021〕1号" in card  # what it cites
+    widget(app.button, "在文件库中查看全文结构").click().run()
+    assert app.title[0].value == "文件库"
+    assert "一、总体要求" in shown_text(app)  # the outline
 
 
 def test_a_cited_document_without_text_shows_who_cites_it(app):
@@ -348,7 +358,7 @@ def test_matrix_and_its_exports():
     assert support.task_units(tasks) == [("教育局", 2), ("局人事科", 1)]
 
     page = support.matrix_html(matrix)
-    assert "<tr data-task='1'><td class='kb-no'>1</td><td>甲</td>" in page
+    assert "<tr data-task='1'><td class='kb-no'>1</td><td class='kb-task'>甲</td>" in page
     assert page.count("<tr data-task=") == 2 and "各单位任务数" in page
 
     csv = support.matrix_csv(matrix)
