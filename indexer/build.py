@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .docnum import normalise_doc_number
 from .loaders import LoadError, load
-from .models import Document, Source
+from .models import DOCUMENT_FACTS, Document, Source
 from .segment import SegmentError, find_conflicts, parse_document
 from .store import Store
 from .units import UnitRegistry
@@ -99,19 +99,7 @@ def merge_sources(documents: list[Document]) -> Document:
     )
     primary = ordered[0]
     for other in ordered[1:]:
-        for name in (
-            "issuer",
-            "level",
-            "jurisdiction",
-            "addressees",
-            "signed_date",
-            "issue_date",
-            "published_date",
-            "index_no",
-            "subject",
-            "validity",
-            "doc_number",
-        ):
+        for name in DOCUMENT_FACTS:
             if getattr(primary, name) is None and getattr(other, name) is not None:
                 setattr(primary, name, getattr(other, name))
         for label, value in other.fields.items():

@@ -70,16 +70,7 @@ class Encoder:
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed search queries (检索问句), with the model's query prompt if it has one."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode_query(
-            list(texts),
-            batch_size=batch_size,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return self._encode(self._model.encode_query, texts, batch_size, show_progress=False)
 
     def encode_passages(
         self, texts: list[str], batch_size: int = 32, show_progress: bool = False
@@ -88,9 +79,12 @@ class Encoder:
 
         Texts longer than ``max_tokens`` are truncated by the model, so cut them first.
         """
+        return self._encode(self._model.encode_document, texts, batch_size, show_progress)
+
+    def _encode(self, method, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode_document(
+        vectors = method(
             list(texts),
             batch_size=batch_size,
             show_progress_bar=show_progress,

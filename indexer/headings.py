@@ -33,7 +33,8 @@ _SCHEMES: list[tuple[int, re.Pattern[str], str]] = [
     (20, re.compile(rf"^第([{_CN}]+)节[\s　]*"), "cn"),
     (30, re.compile(rf"^([{_CN}]+)[\s　]*[、.．][\s　]*"), "cn"),
     (40, re.compile(rf"^[（(][\s　]*([{_CN}]+)[\s　]*[）)][\s　]*[、.．]?[\s　]*"), "cn"),
-    (45, re.compile(rf"^第([{_CN}]+)条[\s　]*"), "cn"),
+    # "第三条规定的…" continues a sentence about an article; it does not start one.
+    (45, re.compile(rf"^第([{_CN}]+)条(?![的规所中内])[\s　]*"), "cn"),
     (50, re.compile(r"^([0-9０-９]{1,2})[\s　]*[.．、](?![0-9０-９])[\s　]*"), "digit"),
     (60, re.compile(r"^[（(][\s　]*([0-9０-９]{1,2})[\s　]*[）)][\s　]*"), "digit"),
     (70, re.compile(rf"^([{_CIRCLED}])[\s　]*"), "circled"),
@@ -54,22 +55,20 @@ class Heading:
     damaged: bool = False
 
 
+# How each rank's marker is written in paths and citations, whatever the document's brackets.
+_MARKER_FORMAT = {
+    10: "第{}章",
+    20: "第{}节",
+    30: "{}、",
+    40: "（{}）",
+    45: "第{}条",
+    50: "{}.",
+    60: "（{}）",
+}
+
+
 def _canonical_marker(rank: int, raw_number: str) -> str:
-    if rank == 10:
-        return f"第{raw_number}章"
-    if rank == 20:
-        return f"第{raw_number}节"
-    if rank == 30:
-        return f"{raw_number}、"
-    if rank == 40:
-        return f"（{raw_number}）"
-    if rank == 45:
-        return f"第{raw_number}条"
-    if rank == 50:
-        return f"{raw_number}."
-    if rank == 60:
-        return f"（{raw_number}）"
-    return raw_number
+    return _MARKER_FORMAT.get(rank, "{}").format(raw_number)
 
 
 def match_heading(text: str) -> Heading | None:

@@ -31,6 +31,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.headings import match_heading
+from indexer.metadata import (
+    header_field_starts,
+    is_date_line,
+    is_doc_number_line,
+    starts_with_header_field,
+)
 from indexer.models import Source
 
 __all__ = [
@@ -439,40 +446,8 @@ def _strip_page_furniture(pages: list[list[_Line]], depth: int = 3) -> list[list
 
 # ---------------------------------------------------------------- re-flow
 
-_CN_NUM = "一二三四五六七八九十百千零〇两"
-_HEADING_RES = [
-    re.compile(rf"^[{_CN_NUM}]+\s*[、．.]"),  # 一、
-    re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[）)]"),  # （一） (一)
-    re.compile(r"^\d{1,3}\s*[、．.](?!\d)"),  # 1. 1、 1．
-    re.compile(r"^[（(]\s*\d{1,3}\s*[）)]"),  # （1）
-    re.compile(r"^[０-９]{1,3}\s*[、．.](?![０-９\d])"),  # １．
-    # 第一章 第二节 第三条 (not "第三条规定的…", which continues a sentence)
-    re.compile(rf"^第\s*[{_CN_NUM}\d]+\s*[章节条部编篇款](?!\S?[的规所中内])"),
-    re.compile(r"^[①-⑳⑴-⒇⒈-⒛]"),
-    re.compile(r"^附\s*件\s*[\d一二三四五六七八九十]*\s*(?:[:：、．.]|$)"),
-]
-# Header fields of the disclosure sites (spaces inside a label allowed: 索 引 号, 文 号).
-_META_LABELS = (
-    "信息名称", "信息索引", "信息类别", "信息来源", "生成日期", "发文机构", "发文机关", "发文单位",
-    "发布机构", "发布机关", "发布单位", "发文字号", "发文号", "索引号", "文号", "主题分类",
-    "主题词", "关键词", "体裁分类", "组配分类", "服务对象", "名称", "标题", "发布日期",
-    "发文日期", "成文日期", "印发日期", "公开日期", "实施日期", "废止日期", "有效性", "时效性",
-    "有效期", "内容概述", "内容摘要", "公开方式", "公开范围", "公开形式", "公开时限", "统一编号",
-    "登记号",
-)  # fmt: skip
-_META_ALT = "|".join(
-    r"\s?".join(map(re.escape, label)) for label in sorted(_META_LABELS, key=len, reverse=True)
-)
-_META_START_RE = re.compile(rf"^(?:{_META_ALT})\s*[:：]")
-_META_ANY_RE = re.compile(rf"(?:{_META_ALT})\s*[:：]")
-_DOCNO_RE = re.compile(
-    r"^[（(]?[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\d{4}[〕\]］】)）]\s*\d{1,4}\s*号[）)]?$"
-)
-_DATE_RE = re.compile(
-    r"^[（(]?(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
-    r"|[〇零○Ｏ0一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)"
-    r"\s*(印发|发布|公布|起施行)?[）)]?$"
-)
+# 附件 lines start a paragraph too, though they are no heading of the hierarchy.
+_ANNEX_RE = re.compile(r"^附\s*件\s*[\d一二三四五六七八九十]*\s*(?:[:：、．.]|$)")
 # a sentence end, possibly followed by closing quotes/brackets
 _END_RE = re.compile(r"[。！？；：!?;:…][”’」』》〉）)\]】〕\"']*$")
 # … or a closing bracket, as after a responsibility note （责任单位：…） or a 文号
@@ -481,16 +456,14 @@ _INDENT_RE = re.compile(r"^(\u3000| {2,}|\t)")
 
 
 def _is_heading(text: str) -> bool:
-    return any(r.match(text) for r in _HEADING_RES)
-
-
-def _is_meta(text: str) -> bool:
-    return bool(_META_START_RE.match(text))
+    # A lost-dot heading ("1坚持…") cannot be told from a wrapped line starting with a number.
+    heading = match_heading(text)
+    return (heading is not None and not heading.damaged) or bool(_ANNEX_RE.match(text))
 
 
 def _is_standalone(text: str) -> bool:
     """A line that is a paragraph by itself: a bare 文号 or a date (signature block)."""
-    return bool(_DOCNO_RE.match(text) or _DATE_RE.match(text))
+    return is_doc_number_line(text) or is_date_line(text)
 
 
 class _Layout:
@@ -573,7 +546,7 @@ def _starts_paragraph(prev: _Line, ln: _Line, para: list[_Line], layout: _Layout
     text, ptext = ln.text.strip(), prev.text.strip()
     # 1. What the line itself says: indentation, a header field, a heading or numbered item
     #    (unless it follows a full line that ends no sentence: "…包括" / "1.xxx；2.xxx" inline).
-    if _INDENT_RE.match(ln.text) or _is_meta(text):
+    if _INDENT_RE.match(ln.text) or starts_with_header_field(text):
         return True
     if _is_heading(text) and (
         layout.short(prev) or _END_SOFT_RE.search(ptext) or layout.indented(ln) or len(para) == 1
@@ -677,9 +650,9 @@ def reflow(lines: list[_Line] | list[str]) -> list[str]:
 
 def _split_fields(paragraph: str) -> list[str]:
     """One header field per line: "信息索引： X生成日期： Y" → two lines."""
-    if not _is_meta(paragraph.strip()):
+    if not starts_with_header_field(paragraph.strip()):
         return [paragraph]
-    cuts = [m.start() for m in _META_ANY_RE.finditer(paragraph)]
+    cuts = header_field_starts(paragraph)
     cuts = [0] + [c for c in cuts if c > 0] + [len(paragraph)]
     return [
         paragraph[a:b].strip()

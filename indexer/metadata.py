@@ -36,9 +36,19 @@ _FIELD_OF_LABEL = {
     "成文日期": "issue_date",
     "有效性": "validity",
     "效力状态": "validity",
-    "内容概述": None,
-    "主题词": None,
+    "发布机关": "issuer",
+    "发布单位": "issuer",
+    "发文号": "doc_number",
+    "印发日期": "issue_date",
+    "时效性": "validity",
 }
+# Labels that disclosure sites print but that no Document attribute takes: kept in ``fields``.
+_OTHER_LABELS = (
+    "内容概述", "内容摘要", "主题词", "关键词", "体裁分类", "组配分类", "服务对象", "信息来源",
+    "公开日期", "实施日期", "废止日期", "有效期", "公开方式", "公开范围", "公开形式", "公开时限",
+    "统一编号", "登记号",
+)  # fmt: skip
+_FIELD_OF_LABEL.update(dict.fromkeys(_OTHER_LABELS))
 _DATE_FIELDS = {"published_date", "issue_date"}
 
 
@@ -58,7 +68,10 @@ _DATE_RE = re.compile(
     r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
 )
 _ISO_DATE_RE = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
-_SIGNATURE_DATE_LINE = re.compile(rf"^[\s　]*{_DATE_RE.pattern}[\s　]*$")
+# A date alone on its line: the signature's, or (2021年9月3日印发) under a title.
+_SIGNATURE_DATE_LINE = re.compile(
+    rf"^[\s　]*[（(]?{_DATE_RE.pattern}\s*(印发|发布|公布|起施行)?[）)]?[\s　]*$"
+)
 _ORG_ENDING = re.compile(
     r"(局|厅|部|政府|办公室|办公厅|委员会|委|院|中心|办|会|室|处|联)(（[^）]*）)?$"
 )
@@ -97,6 +110,25 @@ def parse_date(text: str) -> str | None:
 
 def is_header_line(line: str) -> bool:
     return bool(_LINE_FIELD_RE.match(line)) or _table_row_fields(line) != {}
+
+
+def starts_with_header_field(line: str) -> bool:
+    """``信息名称：…`` / ``索 引 号 : …``: a line that opens with a header label."""
+    return bool(_LINE_FIELD_RE.match(line))
+
+
+def header_field_starts(line: str) -> list[int]:
+    """Offsets where header fields begin in a line holding several (``信息索引： X生成日期： Y``)."""
+    return [match.start() for match in _LABEL_RE.finditer(line)]
+
+
+def is_doc_number_line(line: str) -> bool:
+    """A line that is only a 文号 (in brackets or not): the one under a title."""
+    return bool(_DOC_NUMBER_LINE.match(line))
+
+
+def is_date_line(line: str) -> bool:
+    return bool(_SIGNATURE_DATE_LINE.match(line))
 
 
 def _canonical_label(raw: str) -> str:

@@ -74,6 +74,13 @@ class Citation:
     title: str | None
 
 
+# The facts a Document carries besides its text, in the order the store keeps them.
+DOCUMENT_FACTS = (
+    "doc_number", "title", "issuer", "level", "jurisdiction", "addressees", "signed_date",
+    "issue_date", "published_date", "index_no", "subject", "validity",
+)  # fmt: skip
+
+
 @dataclass
 class Document:
     doc_number: str | None  # canonical 文号, e.g. 咸市教〔2021〕14号

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .docnum import find_doc_numbers
-from .models import Document
+from .models import DOCUMENT_FACTS, Document
 from .units import Unit, UnitRegistry, clean_unit_name, unit_key
 
 SCHEMA = """
@@ -118,20 +118,11 @@ _ROLE_OF_BUCKET = (
     ("units", "responsible"),
     ("cooperating_units", "cooperating"),
 )
-_DOCUMENT_COLUMNS = (
-    "doc_number",
-    "title",
-    "issuer",
-    "level",
-    "jurisdiction",
-    "addressees",
-    "signed_date",
-    "issue_date",
-    "published_date",
-    "index_no",
-    "subject",
-    "validity",
-)
+_DOCUMENT_COLUMNS = DOCUMENT_FACTS
+_CLAUSE_COLUMNS = (
+    "clause_id", "doc_id", "doc_number", "doc_title", "ordinal", "level", "kind", "marker", "title",
+    "text", "start", "end", "task_no", "parent_id", "note",
+)  # fmt: skip
 
 
 @dataclass
@@ -547,22 +538,8 @@ class Store:
         for row in rows:
             pairs = units.get(row["clause_id"], [])
             by_id[row["clause_id"]] = ClauseRecord(
-                clause_id=row["clause_id"],
-                doc_id=row["doc_id"],
-                doc_number=row["doc_number"],
-                doc_title=row["doc_title"],
-                ordinal=row["ordinal"],
-                level=row["level"],
-                kind=row["kind"],
-                marker=row["marker"],
+                **{name: row[name] for name in _CLAUSE_COLUMNS},
                 path=json.loads(row["path_json"]),
-                title=row["title"],
-                text=row["text"],
-                start=row["start"],
-                end=row["end"],
-                task_no=row["task_no"],
-                parent_id=row["parent_id"],
-                note=row["note"],
                 leads=leads.get(row["clause_id"], []),
                 units=list(dict.fromkeys(name for name, _ in pairs)),
                 unit_roles={name: role for name, role in pairs},

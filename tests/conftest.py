@@ -15,6 +15,12 @@ from indexer.units import UnitRegistry
 CORPUS = REPO_ROOT / "corpus"
 SEED = CORPUS / "xianning-jyj-2021-14.txt"
 SEED_NUMBER = "咸市教〔2021〕14号"
+# How people type the seed's number: every bracket, 第, spaces, full-width digits.
+SEED_NUMBER_AS_TYPED = (
+    "咸市教〔2021〕14号", "咸市教[2021]14号", "咸市教【2021】14号", "咸市教(2021)14号", "咸市教（2021）14号",
+    "咸市教［2021］14号", "咸市教〔2021〕第14号", "咸市教 〔 2021 〕 14 号", "咸市教［２０２１］１４号",
+    "咸市教{2021}14号",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")

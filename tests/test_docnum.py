@@ -1,25 +1,12 @@
 import pytest
 
+from conftest import SEED_NUMBER, SEED_NUMBER_AS_TYPED
 from indexer.docnum import find_citations, find_doc_numbers, normalise_doc_number
 
-CANONICAL = "咸市教〔2021〕14号"
+CANONICAL = SEED_NUMBER
 
 
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "咸市教〔2021〕14号",
-        "咸市教[2021]14号",
-        "咸市教【2021】14号",
-        "咸市教(2021)14号",
-        "咸市教（2021）14号",
-        "咸市教［2021］14号",
-        "咸市教〔2021〕第14号",
-        "咸市教 〔 2021 〕 14 号",
-        "咸市教［２０２１］１４号",
-        "咸市教{2021}14号",
-    ],
-)
+@pytest.mark.parametrize("typed", SEED_NUMBER_AS_TYPED)
 def test_every_bracket_form_normalises(typed):
     assert normalise_doc_number(typed) == CANONICAL
 

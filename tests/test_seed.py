@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import SEED_NUMBER
+from conftest import SEED_NUMBER, SEED_NUMBER_AS_TYPED
 from indexer.duties import leader_duties, unit_duties
 
 TASKS = {
@@ -117,17 +117,7 @@ def test_facts_and_the_date_conflict(seed):
     assert any("2022-09-03" in c and "2021-09-03" in c for c in document.conflicts)
 
 
-@pytest.mark.parametrize(
-    "typed",
-    [
-        "咸市教〔2021〕14号",
-        "咸市教[2021]14号",
-        "咸市教【2021】14号",
-        "咸市教(2021)14号",
-        "咸市教（2021）14号",
-        "咸市教［2021］第14号",
-    ],
-)
+@pytest.mark.parametrize("typed", SEED_NUMBER_AS_TYPED)
 def test_every_bracket_variant_resolves(corpus_store, typed):
     assert corpus_store.find_document(typed).doc_number == SEED_NUMBER
 
