@@ -14,7 +14,17 @@ from indexer.config import REPO_ROOT
 from indexer.intent import Vocabulary, understand
 
 DEV_QUERIES = REPO_ROOT.parent / "shared" / "eval" / "dev-queries.jsonl"
-HIT_KEYS = {"clause_id", "doc_number", "doc_title", "path", "task_no", "lead", "units", "text", "score"}
+HIT_KEYS = {
+    "clause_id",
+    "doc_number",
+    "doc_title",
+    "path",
+    "task_no",
+    "lead",
+    "units",
+    "text",
+    "score",
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +71,11 @@ def _ask(answerer, question, **options):
 
 def test_every_dev_question_is_answered_right(corpus_answerer):
     assert DEV_QUERIES.exists(), f"the shared example questions are missing: {DEV_QUERIES}"
-    wrong = [q["id"] for q in load_queries(DEV_QUERIES) if not answer_is_correct(q, _ask(corpus_answerer, q["q"]))]
+    wrong = [
+        q["id"]
+        for q in load_queries(DEV_QUERIES)
+        if not answer_is_correct(q, _ask(corpus_answerer, q["q"]))
+    ]
     assert wrong == []
 
 
@@ -107,8 +121,17 @@ def test_a_unit_of_several_jurisdictions_comes_grouped_by_document(corpus_answer
         assert all(t in {x["clause_id"] for x in result["answer"]["tasks"]} for t in group["tasks"])
 
 
-@pytest.mark.parametrize("typed", ["鄂教财〔2021〕1号", "鄂教财[2021]1号", "鄂教财【2021】1号", "鄂教财(2021)1号",
-                                   "鄂教财（２０２１）１号", "鄂教财［2021］第1号"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "鄂教财〔2021〕1号",
+        "鄂教财[2021]1号",
+        "鄂教财【2021】1号",
+        "鄂教财(2021)1号",
+        "鄂教财（２０２１）１号",
+        "鄂教财［2021］第1号",
+    ],
+)
 def test_document_numbers_in_every_form(corpus_answerer, typed):
     result = _ask(corpus_answerer, f"{typed}是什么文件？哪些文件引用了它？")
     answer = result["answer"]
@@ -136,8 +159,14 @@ def test_clause_search_and_doc_scope(corpus_answerer):
 def test_cli_ask_json_and_jsonl_batch(seed_dir, tmp_path):
     env = {**os.environ, "POLICY_KB_VAR": str(tmp_path / "var"), "POLICY_KB_CORPUS": str(seed_dir)}
     run = lambda *args, **kw: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "indexer", *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True,
-        check=True, **kw)
+        [sys.executable, "-m", "indexer", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        **kw,
+    )
     run("build")
     single = json.loads(run("ask", "特岗计划谁负责", "--json").stdout)
     assert single["answer"]["lead"] == ["张海泉"]
