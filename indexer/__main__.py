@@ -1,5 +1,8 @@
+import signal
 import sys
 
 from .cli import main
 
+# `python -m indexer show … | head` should stop quietly when head has read enough.
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 sys.exit(main())

@@ -65,11 +65,25 @@ def _outline(store: Store, doc_id: str) -> dict:
                 "title": c.title,
                 "lead": c.leads,
                 "units": c.units,
+                "unit_roles": c.unit_roles,
                 "text": c.text,
             }
             for c in clauses
         ],
     }
+
+
+ROLE_LABELS = {"lead": "牵头单位", "responsible": "责任单位", "cooperating": "配合单位"}
+
+
+def responsibility_line(leads: list[str], unit_roles: dict[str, str]) -> str:
+    """牵头领导: 李祖习  责任单位: 局基础教育科、各县市区教育局 — each role as the note gives it."""
+    parts = [f"牵头领导: {'、'.join(leads)}"] if leads else []
+    for role, label in ROLE_LABELS.items():
+        names = [name for name, given in unit_roles.items() if given == role]
+        if names:
+            parts.append(f"{label}: {'、'.join(names)}")
+    return "  ".join(parts)
 
 
 def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
@@ -99,9 +113,7 @@ def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
         label = clause["path"][-1] if clause["path"] else clause["title"]
         print(f"{indent}{task}{label}")
         if clause["lead"] or clause["units"]:
-            print(
-                f"{indent}    牵头领导: {'、'.join(clause['lead']) or '—'}  责任单位: {'、'.join(clause['units'])}"
-            )
+            print(f"{indent}    {responsibility_line(clause['lead'], clause['unit_roles'])}")
     for row in outline["cites"]:
         target = row["cited_doc_id"] or "（未收录）"
         print(f"引用: 《{row['cited_title'] or ''}》 {row['cited_number'] or ''} → {target}")
