@@ -141,7 +141,13 @@ class Answerer:
             )
             filters.doc_ids = {document.doc_id} if document else set()
         elif intent.place_doc_ids:
-            filters.doc_ids = set(intent.place_doc_ids)
+            # A place narrows what the filters already allow; it never widens it.
+            chosen = filters.doc_ids
+            filters.doc_ids = (
+                set(intent.place_doc_ids) & chosen
+                if chosen is not None
+                else set(intent.place_doc_ids)
+            )
         return filters
 
     def _hits(

@@ -17,14 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .answer import Answerer
 from .build import BuildReport
 from .config import Settings
 from .docnum import find_doc_numbers
 from .headings import match_heading
 from .loaders import LoadError, load_bytes
 from .models import Document
-from .search import SearchIndex
 from .segment import parse_document
 from .store import ClauseRecord, DocumentRecord, Store
 
@@ -37,13 +35,6 @@ _QUOTE_LIMIT = 16
 
 
 # -- opening ----------------------------------------------------------------------------------
-
-
-def open_answerer(config: Settings, encoder) -> Answerer:
-    """``kb.open_answerer`` with an encoder already in memory, so that refreshing the answerer
-    after an upload does not load the model again (kb.open_answerer always loads it)."""
-    store = Store(config.store_path)
-    return Answerer(store, SearchIndex.open(store, config.index_dir, encoder))
 
 
 def store_generation(config: Settings) -> str:
@@ -123,6 +114,31 @@ def highlight(text: str, terms: Iterable[str]) -> str:
         cursor = match.end()
     pieces.append(html.escape(text[cursor:]))
     return "".join(pieces)
+
+
+def outline_html(clauses: list[ClauseRecord]) -> str:
+    """Headings, numbered items and principles, indented by level, tasks tagged with their people."""
+    shown = [
+        c for c in clauses if c.marker or c.task_no or c.kind in ("title", "heading", "principle")
+    ]
+    if not shown:  # a text without numbered headings: list its paragraphs instead
+        shown = clauses
+    lines = []
+    for clause in shown:
+        label = clause.path[-1] if clause.path else clause.title
+        indent = max(clause.level - 1, 0) * 1.4
+        extra = ""
+        if clause.task_no:
+            people = "、".join([*clause.leads, *clause.units])
+            extra = (
+                f"<span class='kb-tag'>任务{clause.task_no}</span>"
+                f"<span class='kb-people'>{html.escape(people)}</span>"
+            )
+        weight = "font-weight:600;" if clause.level <= 1 else ""
+        lines.append(
+            f"<div style='padding-left:{indent}em;{weight}'>{html.escape(label)}{extra}</div>"
+        )
+    return f"<div class='kb-outline'>{''.join(lines)}</div>"
 
 
 # -- labels -----------------------------------------------------------------------------------
@@ -206,7 +222,7 @@ def matrix_html(matrix: pd.DataFrame) -> str:
         values = dict(zip(columns, row, strict=True))
         cells = (
             f"<td class='kb-no'>{values['序号'] if values['序号'] is not None else ''}</td>"
-            f"<td>{html.escape(values['任务'])}</td>"
+            f"<td class='kb-task'>{html.escape(values['任务'])}</td>"
             f"<td class='kb-nowrap'>{html.escape(values['条款'])}</td>"
             f"<td class='kb-nowrap'>{html.escape(values['牵头领导']).replace('、', '<br>')}</td>"
         )

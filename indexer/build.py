@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .docnum import normalise_doc_number
 from .loaders import LoadError, load
-from .models import DOCUMENT_FACTS, Document, Source
+from .models import DOCUMENT_FACTS, Clause, Document, Source
 from .segment import SegmentError, find_conflicts, parse_document
 from .store import Store
 from .units import UnitRegistry
@@ -23,7 +24,11 @@ from .units import UnitRegistry
 CATALOGUE_SUFFIX = ".catalogue.json"
 _PARSING_MODULES = {"build", "docnum", "headings", "metadata", "responsibility", "segment", "units"}
 _NOT_DOCUMENTS = {".csv", ".md", ".json"}  # the unit registry, read-me files, other data
-PASSAGE_CHARS = 300  # well under the encoder's 510 tokens, about one 公文 sentence group
+PASSAGE_CHARS = 300
+MIN_SEARCHABLE_CHARS = 6
+_WORD_CHARS = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]"
+)  # well under the encoder's 510 tokens, about one 公文 sentence group
 
 # When one document comes as several files (a PDF and a TXT of one opinion), its clauses come
 # from the cleanest form.
@@ -90,6 +95,15 @@ def split_passages(text: str, limit: int = PASSAGE_CHARS) -> list[str]:
     if buffer:
         passages.append(buffer)
     return passages
+
+
+def is_searchable(clause: Clause) -> bool:
+    """Whether a clause gets passages of its own. A bare heading is found through the clauses under
+    it, whose passages carry its words; a table cell such as 时长 or 年月日 says nothing to find."""
+    return (
+        clause.kind not in ("heading", "title")
+        and len(_WORD_CHARS.findall(clause.text)) >= MIN_SEARCHABLE_CHARS
+    )
 
 
 def merge_sources(documents: list[Document]) -> Document:
@@ -235,12 +249,7 @@ def _rewrite_document(
         for row in rows
     ]
     document = merge_sources(versions)
-    # A bare heading is searched through the clauses under it, whose passages carry its words.
-    passages = {
-        c.clause_id: split_passages(c.text)
-        for c in document.clauses
-        if c.kind not in ("heading", "title")
-    }
+    passages = {c.clause_id: split_passages(c.text) for c in document.clauses if is_searchable(c)}
     unknown = store.put_document(document, registry, passages)
     if unknown:
         report.unknown_units[document.doc_id] = sorted(u.name for u in unknown)

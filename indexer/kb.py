@@ -36,12 +36,14 @@ def store_is_empty(config: Settings) -> bool:
         store.close()
 
 
-def open_answerer(config: Settings, lexical_only: bool = False, progress: bool = False) -> Answerer:
+def open_answerer(
+    config: Settings, lexical_only: bool = False, progress: bool = False, encoder=None
+) -> Answerer:
     """The answerer over the store, (re)building the derived search index when the store changed.
 
-    ``lexical_only`` skips the embedding model (BM25 only): for machines without the model."""
-    encoder = None
-    if not lexical_only:
+    ``encoder``: a model already in memory (the app keeps one across refreshes); else the
+    configured one is loaded, unless ``lexical_only`` (BM25 only, for machines without the model)."""
+    if encoder is None and not lexical_only:
         from .embedding import load_encoder  # torch is imported only when vectors are wanted
 
         encoder = load_encoder(config.model)
