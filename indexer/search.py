@@ -126,6 +126,17 @@ class SearchIndex:
         self.position_of = {pid: i for i, pid in enumerate(manifest.passage_ids)}
         self.clause_of = [rows[pid]["clause_id"] for pid in manifest.passage_ids]
         self.doc_of = [rows[pid]["doc_id"] for pid in manifest.passage_ids]
+        # Filters become masks over passages by array indexing, not per-query Python loops.
+        self._clause_number = {c: i for i, c in enumerate(dict.fromkeys(self.clause_of))}
+        self._doc_number = {d: i for i, d in enumerate(dict.fromkeys(self.doc_of))}
+        self._clause_of_passage = np.array(
+            [self._clause_number[c] for c in self.clause_of], dtype=np.int64
+        )
+        self._doc_of_passage = np.array([self._doc_number[d] for d in self.doc_of], dtype=np.int64)
+        self._doc_facts = {
+            row["doc_id"]: (row["level"], row["validity"])
+            for row in store.db.execute("SELECT doc_id, level, validity FROM documents")
+        }
 
     # -- building and opening -----------------------------------------------------------------
 
@@ -209,23 +220,21 @@ class SearchIndex:
     def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None
-        docs = None
-        if filters.levels or filters.validity or filters.doc_ids is not None:
+        mask = np.ones(len(self.passage_ids), dtype=bool)
+        docs = filters.doc_ids
+        if filters.levels or filters.validity:
             docs = {
-                d.doc_id
-                for d in self.store.documents()
-                if (filters.doc_ids is None or d.doc_id in filters.doc_ids)
-                and (not filters.levels or d.level in filters.levels)
-                and (not filters.validity or d.validity in filters.validity)
+                doc_id
+                for doc_id, (level, validity) in self._doc_facts.items()
+                if (docs is None or doc_id in docs)
+                and (not filters.levels or level in filters.levels)
+                and (not filters.validity or validity in filters.validity)
             }
-        return np.array(
-            [
-                (docs is None or doc in docs)
-                and (filters.clause_ids is None or clause in filters.clause_ids)
-                for doc, clause in zip(self.doc_of, self.clause_of, strict=True)
-            ],
-            dtype=bool,
-        )
+        if docs is not None:
+            mask &= _membership(docs, self._doc_number)[self._doc_of_passage]
+        if filters.clause_ids is not None:
+            mask &= _membership(filters.clause_ids, self._clause_number)[self._clause_of_passage]
+        return mask
 
     def lexical_scores(self, query: str) -> np.ndarray:
         return self.lexical.scores(self.tokenizer.tokens(query))
@@ -279,6 +288,13 @@ class SearchIndex:
                 if len(best) >= k:
                     break
         return list(best.values())
+
+
+def _membership(wanted: set[str], number_of: dict[str, int]) -> np.ndarray:
+    """A boolean array over ``number_of``'s values, true for the keys in ``wanted``."""
+    flags = np.zeros(len(number_of), dtype=bool)
+    flags[[number_of[key] for key in wanted if key in number_of]] = True
+    return flags
 
 
 def fuse(
