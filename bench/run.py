@@ -1,0 +1,519 @@
+"""Speed and memory of the knowledge base, at seed size and at 100k clauses; run by hand.
+
+    python -m bench.run                          # both sizes, → bench/results.md (~6 min idle)
+    python -m bench.run --only small             # the real corpus only (~2.5 min)
+    python -m bench.run --only large --size 100000 --sample 1000
+    python -m bench.run --torch-threads 1        # torch's thread count in every phase
+    python -m bench.run --profile                # also cProfile the ask loops (bench/profile-*.txt)
+    python -m bench.run --no-diagnose            # time the asks only, no diagnostic passes
+    python -m bench.run --keep --workdir /tmp/b  # keep the temporary stores and indexes
+
+Seed size: the real corpus/ is built into a fresh temporary var dir (never var/), with an empty
+embedding cache, so encoding is really measured; then ``Answerer.ask`` is timed warm on 200
+questions (bench/questions.py). 100k: bench/synthetic.py writes documents made of the real
+corpus's sentences until the store (real corpus + synthetic) holds ``--size`` clauses; the build
+and the lexical index are measured in full, encoding on a random ``--sample`` of passages and
+extrapolated, and the FAISS index is built from vectors made without the model (see
+bench/synthetic.py) so that ask latency is measured on an index of the real size.
+
+Each phase runs in its own process (bench/phases.py), so the peak RSS reported for a phase is
+that phase's alone. The Markdown printed is also written to ``--out`` (bench/results.md).
+Times are for an otherwise idle machine: on two cores, one other busy process (a test run)
+makes torch's two threads wait on each other and query encoding several times slower, so the
+load averages are reported beside every phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.measure import code_version, load_average, machine
+from bench.questions import WARM_UP
+from indexer.config import REPO_ROOT
+
+BENCH_DIR = Path(__file__).resolve().parent
+TARGET_P95_SMALL_MS = 50
+TARGET_P95_LARGE_MS = 100
+TARGET_NON_ENCODING_SHARE = 0.30
+INTENTS = ("who", "unit", "leader", "docnum", "search")
+
+
+def _log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run_phase(name: str, workdir: Path, label: str, **params: Any) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter and return what it measured."""
+    result_path = workdir / f"{label}.json"
+    command = [
+        sys.executable,
+        "-m",
+        "bench.phases",
+        name,
+        "--params",
+        json.dumps(params),
+        "--result",
+        str(result_path),
+    ]
+    _log(f"{label}: {name} {json.dumps(params, ensure_ascii=False)}")
+    started = time.perf_counter()
+    subprocess.run(command, cwd=REPO_ROOT, check=True)
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    _log(f"{label}: done in {time.perf_counter() - started:.1f} s")
+    return result
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def run_small(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    var = workdir / "seed"
+    results: dict[str, Any] = {"var": str(var)}
+    results["store"] = run_phase("store", workdir, "seed-store", var=str(var))
+    results["index"] = run_phase(
+        "index", workdir, "seed-index", var=str(var), torch_threads=args.torch_threads
+    )
+    results["serve"] = run_phase(
+        "serve",
+        workdir,
+        "seed-serve",
+        var=str(var),
+        questions=args.questions,
+        torch_threads=args.torch_threads,
+        profile=str(BENCH_DIR / "profile-seed.txt") if args.profile else None,
+        diagnose=not args.no_diagnose,
+    )
+    return results
+
+
+def run_large(args: argparse.Namespace, workdir: Path, small: dict[str, Any] | None) -> dict:
+    seed_var = workdir / "seed"
+    var = workdir / "large"
+    synth = workdir / "synthetic-corpus"
+    results: dict[str, Any] = {"var": str(var), "corpus": str(synth)}
+    if small is None:
+        # The synthetic documents are made of the seed store's sentences and vectors.
+        small = {"store": run_phase("store", workdir, "seed-store", var=str(seed_var))}
+        results["real_vectors"] = run_phase(
+            "prepare_real_vectors", workdir, "seed-vectors", small_var=str(seed_var)
+        )
+    real_clauses = small["store"]["stats"]["clauses"]
+    results["synth"] = run_phase(
+        "synth",
+        workdir,
+        "large-synth",
+        real_var=str(seed_var),
+        out=str(synth),
+        clauses=max(args.size - real_clauses, 0),
+        seed=args.seed,
+    )
+    results["store"] = run_phase(
+        "store",
+        workdir,
+        "large-store",
+        var=str(var),
+        paths=[str(REPO_ROOT / "corpus"), str(synth)],
+    )
+    results["encode_sample"] = run_phase(
+        "encode_sample",
+        workdir,
+        "large-encode-sample",
+        var=str(var),
+        real_var=str(seed_var),
+        sample=args.sample,
+        seed=args.seed,
+        torch_threads=args.torch_threads,
+    )
+    results["index"] = run_phase(
+        "index",
+        workdir,
+        "large-index",
+        var=str(var),
+        approximate_from=str(seed_var),
+        torch_threads=args.torch_threads,
+    )
+    results["serve"] = run_phase(
+        "serve",
+        workdir,
+        "large-serve",
+        var=str(var),
+        questions=args.questions,
+        torch_threads=args.torch_threads,
+        profile=str(BENCH_DIR / "profile-large.txt") if args.profile else None,
+        diagnose=not args.no_diagnose,
+    )
+    return results
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _mib(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def _load(phase: dict[str, Any]) -> str:
+    return f"{phase['load_before'][0]:.2f} → {phase['load_after'][0]:.2f}"
+
+
+def latency_table(serve: dict[str, Any], target_ms: float) -> list[str]:
+    lines = [
+        f"Warm `Answerer.ask`, {serve['questions']} questions after {len(WARM_UP)} warm-up questions "
+        f"(answerer opened in {serve['open_seconds']:.1f} s; torch threads "
+        f"{serve['torch_threads']}). Target p95 ≤ {target_ms:.0f} ms.",
+        "",
+        "| intent | n | mean ms | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = [("**all**", serve["latency"])]
+    rows += [(k, serve["by_intent"][k]) for k in INTENTS if k in serve["by_intent"]]
+    rows += [(k, v) for k, v in serve["by_intent"].items() if k not in INTENTS]
+    for name, stats in rows:
+        lines.append(
+            f"| {name} | {stats['n']} | {_ms(stats.get('mean'))} | {_ms(stats.get('p50'))} | "
+            f"{_ms(stats.get('p95'))} | {_ms(stats.get('max'))} |"
+        )
+    if serve.get("breakdown_ms"):
+        lines += [
+            "",
+            f"Where an ask's time goes (self-time per question: mean over a second, instrumented "
+            f"pass of {serve['diagnosed_questions']} of the questions):",
+            "",
+            "| component | mean ms / question | share |",
+            "|---|---:|---:|",
+        ]
+        total = sum(serve["breakdown_ms"].values())
+        for label, ms in sorted(serve["breakdown_ms"].items(), key=lambda item: -item[1]):
+            lines.append(f"| {label} | {ms:.2f} | {ms / total:.0%} |")
+    sweep = serve.get("query_encoding_by_threads") or {}
+    if sweep:
+        lines += [
+            "",
+            "Query encoding alone (`Encoder.encode_queries`, one question at a time, the thread "
+            "counts alternating question by question) and the whole ask again with one torch "
+            "thread:",
+            "",
+            "| measured | torch threads | mean ms | p50 ms | p95 ms |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for threads, stats in sorted(sweep.items()):
+            lines.append(
+                f"| query encoding | {threads} | {_ms(stats['mean'])} | {_ms(stats['p50'])} | "
+                f"{_ms(stats['p95'])} |"
+            )
+        one = serve.get("ask_with_one_thread")
+        if one:
+            lines.append(
+                f"| whole ask | 1 | {_ms(one['mean'])} | {_ms(one['p50'])} | {_ms(one['p95'])} |"
+            )
+    pauses = serve.get("full_gc_pauses_ms", [])
+    lines += [
+        "",
+        f"Full (generation 2) garbage collections during the timed pass: {len(pauses)}"
+        + (f", {', '.join(f'{p:.0f}' for p in pauses)} ms" if pauses else "")
+        + f" ({serve.get('gc_tracked_objects', 0):,} objects tracked).",
+        "",
+        "Slowest questions:",
+        "",
+    ]
+    lines += [f"- {q['ms']:.0f} ms ({q['intent']}): {q['q']}" for q in serve["slowest"][:5]]
+    if serve.get("profile"):
+        lines += ["", f"cProfile of the ask loop: `{Path(serve['profile']).name}`"]
+    return lines
+
+
+def _serve_memory(serve: dict[str, Any]) -> list[str]:
+    rows = [
+        f"| serve: answerer opened | {_mib(serve['rss_after_open_mib'])} (RSS then) | | |",
+        f"| serve: answerer + {serve['questions']} questions | "
+        f"{_mib(serve['peak_rss_timed_mib'])} | {_s(serve['wall_seconds'])} | {_load(serve)} |",
+    ]
+    if serve.get("diagnosed_questions"):
+        rows.append(f"| serve, with the diagnostic passes | {_mib(serve['peak_rss_mib'])} | | |")
+    return rows
+
+
+def build_table(store: dict[str, Any], index: dict[str, Any], encode_label: str) -> list[str]:
+    """Build steps in seconds and shares; the encoding line is whatever produced the vectors."""
+    steps = {"load + segment + store (`indexer.build.build`)": store["seconds"]}
+    steps |= index["steps"]
+    total = sum(steps.values())
+    lines = ["| step | seconds | share |", "|---|---:|---:|"]
+    for label, seconds in steps.items():
+        name = f"**{label}**" if label == encode_label else label
+        lines.append(f"| {name} | {seconds:.2f} | {seconds / total:.1%} |")
+    lines.append(f"| **total** | **{total:.2f}** | 100% |")
+    return lines
+
+
+def _lexical_seconds(index: dict[str, Any]) -> float:
+    return sum(v for k, v in index["steps"].items() if k.startswith(("tokeni", "BM25")))
+
+
+def _faiss_seconds(index: dict[str, Any]) -> float:
+    return index["steps"].get("FAISS build", 0.0)
+
+
+def _mixed_code_warning(results: dict[str, Any]) -> list[str]:
+    """indexer/ may change while a long run goes on; then phases measured different code."""
+    versions = {
+        f"{size}/{name}": phase["code_version"]
+        for size in ("small", "large")
+        for name, phase in (results.get(size) or {}).items()
+        if isinstance(phase, dict) and "code_version" in phase
+    }
+    if len(set(versions.values()) | {results["commit"]}) <= 1:
+        return []
+    listed = ", ".join(f"{k}: `{v}`" for k, v in versions.items())
+    return [
+        f"**Warning: indexer/ changed during the run; phases measured different code** ({listed}).",
+        "",
+    ]
+
+
+def render(results: dict[str, Any]) -> str:
+    info = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {results['started']} with `{results['command']}`, indexer/ at commit "
+        f"`{results['commit']}`"
+        f" ({results['total_minutes']:.1f} min in all). Produced by `python -m bench.run`; "
+        "numbers are from one run on a shared machine, so read them with the load averages.",
+        "",
+        *_mixed_code_warning(results),
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPU | {info['cpu_model']} |",
+        f"| nproc / usable | {info['nproc']} / {info['usable_cpus']} |",
+        f"| memory | {info['memory_gib']} GiB |",
+        f"| torch threads (serving) | {results.get('torch_threads', '–')} |",
+        f"| load average (1/5/15 min) at start | {' / '.join(f'{x:.2f}' for x in results['load_start'])} |",
+        f"| Python | {info['python']} |",
+        "| packages | " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()) + " |",
+        "",
+    ]
+    summary = ["## Targets", "", "| measure | result | target | |", "|---|---:|---:|---|"]
+    small, large = results.get("small"), results.get("large")
+    if small:
+        p95 = small["serve"]["latency"]["p95"]
+        summary.append(
+            f"| warm ask p95, seed corpus | {p95:.1f} ms | ≤ {TARGET_P95_SMALL_MS} ms | "
+            f"{_verdict(p95 <= TARGET_P95_SMALL_MS)} |"
+        )
+        encoding = small["index"]["steps"]["encoding"]
+        total = small["store"]["seconds"] + sum(small["index"]["steps"].values())
+        share = (total - encoding) / total
+        summary.append(
+            f"| build: share of everything but encoding, seed corpus | {share:.1%} | "
+            f"≤ {TARGET_NON_ENCODING_SHARE:.0%} | {_verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
+        )
+    if large:
+        p95 = large["serve"]["latency"]["p95"]
+        summary.append(
+            f"| warm ask p95, {large['serve']['stats']['clauses']:,} clauses | {p95:.1f} ms | "
+            f"≤ {TARGET_P95_LARGE_MS} ms | {_verdict(p95 <= TARGET_P95_LARGE_MS)} |"
+        )
+        encoding = large["encode_sample"]["extrapolated_seconds"]
+        rest = (
+            large["store"]["seconds"]
+            + sum(large["index"]["steps"].values())
+            - large["index"]["steps"].get("vector synthesis (no model)", 0.0)
+        )
+        share = rest / (rest + encoding)
+        summary.append(
+            f"| build: share of everything but encoding, 100k (encoding extrapolated) | "
+            f"{share:.1%} | ≤ {TARGET_NON_ENCODING_SHARE:.0%} | "
+            f"{_verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
+        )
+    lines += [*summary, ""]
+
+    if small:
+        stats = small["store"]["stats"]
+        lines += [
+            f"## Seed corpus: {stats['documents_with_text']} documents, {stats['clauses']:,} "
+            f"clauses, {stats['passages']:,} passages",
+            "",
+            "### Warm ask latency",
+            "",
+            *latency_table(small["serve"], TARGET_P95_SMALL_MS),
+            "",
+            "### Index build (fresh var dir, empty embedding cache)",
+            "",
+            f"Encoder: {small['index']['passages']:,} passages in "
+            f"{small['index']['steps']['encoding']:.1f} s = "
+            f"{small['index']['passages'] / small['index']['steps']['encoding']:.1f} passages/s; "
+            f"model load {small['index']['model_load_seconds']:.1f} s (not in the total). Dense "
+            f"index: {small['index']['index_type']} over {small['index']['vectors']:,} vectors.",
+            "",
+            *build_table(small["store"], small["index"], "encoding"),
+            "",
+            f"Lexical index (tokeniser setup + tokenise + BM25): "
+            f"{_lexical_seconds(small['index']):.2f} s; FAISS build "
+            f"{_faiss_seconds(small['index']):.3f} s.",
+            "",
+            "### Peak memory (RSS high-water mark, one process per phase)",
+            "",
+            "| phase | peak RSS MiB | phase wall s | load avg 1 min (start → end) |",
+            "|---|---:|---:|---|",
+            f"| build store (load + segment + store) | {_mib(small['store']['peak_rss_mib'])} | "
+            f"{_s(small['store']['wall_seconds'])} | {_load(small['store'])} |",
+            f"| build index (model + lexical + encoding + FAISS) | "
+            f"{_mib(small['index']['peak_rss_mib'])} | {_s(small['index']['wall_seconds'])} | "
+            f"{_load(small['index'])} |",
+            *_serve_memory(small["serve"]),
+            "",
+        ]
+    if large:
+        stats = large["store"]["stats"]
+        synth = large["synth"]
+        sample = large["encode_sample"]
+        index = large["index"]
+        approx = index.get("approximation", {})
+        parts = approx.get("parts_found", 0) + approx.get("parts_missing", 0)
+        lines += [
+            f"## {stats['clauses']:,} clauses: {stats['documents_with_text']:,} documents, "
+            f"{stats['passages']:,} passages",
+            "",
+            f"The real corpus plus {synth['documents']:,} synthetic documents "
+            f"({synth['clauses_planned']:,} planned clauses, {synth['notes']:,} responsibility "
+            f"notes, {synth['bytes'] / 2**20:.0f} MiB of text, written in {synth['seconds']:.1f} s) "
+            f"made by `bench/synthetic.py` from {synth['sentences']:,} real sentences, "
+            f"{synth['headings']:,} real heading titles and {synth['units']:,} real unit names "
+            f"(seed {results['seed']}; {synth['checked_documents']} documents parsed back: "
+            f"{synth['checked_clauses_parsed']:,} clauses for {synth['checked_clauses_planned']:,} "
+            f"planned). Store: {large['store']['store_mib']:.0f} MiB, "
+            f"{stats['units']:,} units, {stats['citations']:,} citations.",
+            "",
+            "### Warm ask latency",
+            "",
+            *latency_table(large["serve"], TARGET_P95_LARGE_MS),
+            "",
+            "### Build",
+            "",
+            f"Encoding is **extrapolated**: the encoder did a random sample of "
+            f"{sample['sample']:,} passages (mean {sample['sample_chars_mean']:.0f} characters) in "
+            f"{sample['seconds']:.1f} s = {sample['passages_per_second']:.1f} passages/s, so all "
+            f"{sample['all_passages']:,} passages would take "
+            f"**≈ {sample['extrapolated_seconds'] / 60:.0f} min "
+            f"({sample['extrapolated_seconds']:.0f} s, extrapolated)**.",
+            "",
+            f"Vectors were instead made without the model: each passage's vector is the "
+            f"normalised mean of the cached vectors of the real passages its sentences and heading "
+            f"titles come from ({approx.get('parts_found', 0):,} of {parts:,} parts found; "
+            f"{approx.get('passages_without_any_known_part', 0):,} passages with no known part "
+            f"took a real passage's vector). On the encoded sample, their cosine to the real "
+            f"vectors is {sample['approx_cosine_mean']:.3f} on average (5th percentile "
+            f"{sample['approx_cosine_p5']:.3f}; two unrelated passages score "
+            f"{sample['unrelated_cosine_mean']:.3f}). Dense index: **{index['index_type']}** "
+            f"over {index['vectors']:,} vectors.",
+            "",
+            *build_table(large["store"], index, "vector synthesis (no model)"),
+            "",
+            f"With the encoding extrapolated instead of the vector synthesis, the build would take "
+            f"≈ {(large['store']['seconds'] + sum(index['steps'].values()) - index['steps'].get('vector synthesis (no model)', 0.0) + sample['extrapolated_seconds']) / 60:.0f} min. "
+            f"Lexical index: {_lexical_seconds(index):.1f} s; FAISS build "
+            f"{_faiss_seconds(index):.1f} s.",
+            "",
+            "### Peak memory (RSS high-water mark, one process per phase)",
+            "",
+            "| phase | peak RSS MiB | phase wall s | load avg 1 min (start → end) |",
+            "|---|---:|---:|---|",
+            f"| write synthetic corpus | {_mib(synth['peak_rss_mib'])} | "
+            f"{_s(synth['wall_seconds'])} | {_load(synth)} |",
+            f"| build store | {_mib(large['store']['peak_rss_mib'])} | "
+            f"{_s(large['store']['wall_seconds'])} | {_load(large['store'])} |",
+            f"| encode sample (model + {sample['sample']:,} passages) | "
+            f"{_mib(sample['peak_rss_mib'])} | {_s(sample['wall_seconds'])} | {_load(sample)} |",
+            f"| build index (lexical + vectors + FAISS, no model) | {_mib(index['peak_rss_mib'])} | "
+            f"{_s(index['wall_seconds'])} | {_load(index)} |",
+            *_serve_memory(large["serve"]),
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--only", choices=("small", "large", "all"), default="all")
+    parser.add_argument("--size", type=int, default=100_000, help="clauses of the large store")
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument(
+        "--sample", type=int, default=1000, help="passages encoded to measure throughput at scale"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="synthetic corpus and sample")
+    parser.add_argument("--torch-threads", type=int, default=None, help="default: torch's own")
+    parser.add_argument("--profile", action="store_true", help="cProfile the ask loops")
+    parser.add_argument(
+        "--no-diagnose",
+        action="store_true",
+        help="time the asks only: no instrumented pass, thread comparison or profile",
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.md")
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw results")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "command": "python -m bench.run " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "commit": code_version(),
+        "machine": machine(),
+        "load_start": load_average(),
+        "seed": args.seed,
+    }
+    temporary = args.workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="policy-bench-")) if temporary else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.only in ("small", "all"):
+            results["small"] = run_small(args, workdir)
+        if args.only in ("large", "all"):
+            results["large"] = run_large(args, workdir, results.get("small"))
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            _log(f"kept {workdir}")
+    serving = (results.get("small") or results.get("large") or {}).get("serve", {})
+    results["torch_threads"] = serving.get("torch_threads")
+    results["total_minutes"] = (time.perf_counter() - started) / 60
+    markdown = render(results)
+    print(markdown)
+    args.out.write_text(markdown, encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    _log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
