@@ -11,8 +11,9 @@ bench/run.py starts these; each writes its measurements as JSON. Phases:
 - ``synth``: write the synthetic corpus;
 - ``encode_sample``: the real encoder over a random sample of passages (throughput), and how
   close the approximate vectors are to the real ones;
-- ``serve``: ``open_answerer`` then warm ``Answerer.ask`` latency, with a second, instrumented
-  pass that says where the time goes.
+- ``serve``: ``open_answerer``, then warm ``Answerer.ask`` latency per question and the full
+  garbage collections that fell inside; unless ``diagnose`` is false, further passes say where
+  the time goes (self-time per component, one torch thread against the default, cProfile).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def _status_kib(field: str) -> float:
+def _status_mib(field: str) -> float:
     """A VmRSS / VmHWM line of /proc/self/status, in MiB."""
     with open("/proc/self/status", encoding="utf-8") as handle:
         for line in handle:
@@ -391,7 +392,7 @@ def phase_serve(
     answerer = open_answerer(config)
     open_seconds = time.perf_counter() - started
     threads = _torch_threads(torch_threads)
-    rss_open = _status_kib("VmRSS")
+    rss_open = _status_mib("VmRSS")
     for question in WARM_UP:
         answerer.ask(question)
 

@@ -92,7 +92,7 @@ class Answerer:
         self.index = index
         self.vocabulary = Vocabulary.from_store(store)
         self._task_of: dict[str, str] = {}
-        self._task_area: set[str] = set()
+        self._task_area: frozenset[str] = frozenset()
         self._map_tasks()
 
     def _map_tasks(self) -> None:
@@ -111,7 +111,8 @@ class Answerer:
                 node = parent_of.get(node)
             if node is not None:
                 self._task_of[clause_id] = node
-        self._task_area = set(self._task_of)
+        # Frozen: the search index keeps the passage mask of a frozenset filter.
+        self._task_area = frozenset(self._task_of)
 
     def ask(self, question: str, options: AskOptions | None = None) -> dict:
         options = options or AskOptions()
@@ -273,6 +274,8 @@ class Answerer:
             }, []
         cited_by = self.store.cited_by(document.doc_id)
         answer = document_dict(document, cited_by) | {"found": True}
-        citing = self.store.clauses_by_id(clause_id for clause_id, _ in cited_by)
+        # Only the clauses shown are read: a much-cited 文号 has thousands at 100k clauses.
+        shown = cited_by[: max(options.k, 1)]
+        citing = self.store.clauses_by_id(clause_id for clause_id, _ in shown)
         own = self.store.clauses(document.doc_id)[:1] if document.in_corpus else []
         return answer, [hit_dict(c, 1.0) for c in [*own, *citing][: max(options.k, 1)]]

@@ -70,7 +70,10 @@ class Encoder:
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed search queries (检索问句), with the model's query prompt if it has one."""
-        return self._encode(self._model.encode_query, texts, batch_size, show_progress=False)
+        # A question is too small to share among threads: on 2 cores a second thread saves ~5 ms
+        # when idle, but waits for the other core whenever anything else runs (p95 30 → 140 ms).
+        with _torch_threads(1):
+            return self._encode(self._model.encode_query, texts, batch_size, show_progress=False)
 
     def encode_passages(
         self, texts: list[str], batch_size: int = 32, show_progress: bool = False
@@ -103,6 +106,18 @@ class Encoder:
             verbose=False,
         )
         return len(encoded["input_ids"])
+
+
+@contextmanager
+def _torch_threads(count: int):
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def load_encoder(name_or_path: str | None = None) -> Encoder:

@@ -5,6 +5,7 @@ The CLI and the Streamlit app both start here, so they answer from the same code
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from .answer import Answerer
@@ -49,4 +50,10 @@ def open_answerer(
         encoder = load_encoder(config.model)
     store = Store(config.store_path)
     index = SearchIndex.open(store, config.index_dir, encoder, progress=progress)
-    return Answerer(store, index)
+    answerer = Answerer(store, index)
+    # What was just loaded (mostly torch and transformers: ~0.5M objects) lives as long as the
+    # process: collect once now and exempt it from later full collections, each of which would
+    # otherwise rescan it all (~240 ms) in the middle of some question.
+    gc.collect()
+    gc.freeze()
+    return answerer

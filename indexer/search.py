@@ -133,6 +133,7 @@ class SearchIndex:
             [self._clause_number[c] for c in self.clause_of], dtype=np.int64
         )
         self._doc_of_passage = np.array([self._doc_number[d] for d in self.doc_of], dtype=np.int64)
+        self._mask_memo: dict[frozenset[str], np.ndarray] = {}
         self._doc_facts = {
             row["doc_id"]: (row["level"], row["validity"])
             for row in store.db.execute("SELECT doc_id, level, validity FROM documents")
@@ -233,7 +234,19 @@ class SearchIndex:
         if docs is not None:
             mask &= _membership(docs, self._doc_number)[self._doc_of_passage]
         if filters.clause_ids is not None:
-            mask &= _membership(filters.clause_ids, self._clause_number)[self._clause_of_passage]
+            mask &= self._clause_mask(filters.clause_ids)
+        return mask
+
+    def _clause_mask(self, clause_ids: set[str] | frozenset[str]) -> np.ndarray:
+        """Passages of ``clause_ids``. A frozenset's mask is kept: every who-question brings the
+        same task area, and a frozenset caches its hash, so finding it again is O(1)."""
+        if isinstance(clause_ids, frozenset) and clause_ids in self._mask_memo:
+            return self._mask_memo[clause_ids]
+        mask = _membership(clause_ids, self._clause_number)[self._clause_of_passage]
+        if isinstance(clause_ids, frozenset):
+            if len(self._mask_memo) >= 8:
+                self._mask_memo.pop(next(iter(self._mask_memo)))
+            self._mask_memo[clause_ids] = mask
         return mask
 
     def lexical_scores(self, query: str) -> np.ndarray:

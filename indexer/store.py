@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS sources (
     encoding TEXT,
     text TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
 CREATE TABLE IF NOT EXISTS clauses (
     clause_id TEXT PRIMARY KEY,
     doc_id TEXT NOT NULL,
