@@ -63,7 +63,9 @@ class Vocabulary:
             for name in names:
                 if name and name != "全国" and len(name) >= 2:
                     places.setdefault(name, set()).add(document.doc_id)
-        return cls(unit_keys, sorted(store.leaders(), key=len, reverse=True), places)
+        # Longest names first, so that 湖北省 is tried before 湖北.
+        by_length = dict(sorted(places.items(), key=lambda item: -len(item[0])))
+        return cls(unit_keys, sorted(store.leaders(), key=len, reverse=True), by_length)
 
     def find_unit(self, question: str) -> str | None:
         key = unit_key(question)
@@ -73,9 +75,9 @@ class Vocabulary:
         return next((name for name in self.leaders if name in question), None)
 
     def find_places(self, question: str) -> tuple[list[str], set[str] | None]:
-        # Longest names first, and a name inside one already found (湖北 in 湖北省) adds nothing.
+        # A name inside one already found (湖北 in 湖北省) adds nothing; self.places is longest first.
         found: list[str] = []
-        for name in sorted(self.places, key=len, reverse=True):
+        for name in self.places:
             if name in question and not any(name in longer for longer in found):
                 found.append(name)
         if not found:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .docnum import find_citations, find_doc_numbers
 from .headings import Heading, lead_sentence, match_heading
-from .metadata import Header, issuer_from_title, parse_date, place_and_level, read_header
+from .metadata import Header, issuer_from_title, place_and_level, read_header
 from .models import Citation, Clause, Document, Responsibility, Source
 from .responsibility import find_inline_notes, is_note_line, parse_note
 
@@ -328,6 +328,3 @@ def find_conflicts(document: Document) -> list[str]:
         if str(number_year) != dated[:4]:
             conflicts.append(f"文号年份 {number_year} 与发文日期 {dated} 不一致")
     return conflicts
-
-
-__all__ = ["SegmentError", "clause_id_for", "document_key", "parse_date", "parse_document"]
