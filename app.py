@@ -17,18 +17,18 @@ import pandas as pd
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from indexer import app_support as support
-from indexer.answer import Answerer, AskOptions
+from indexer.answering.answer import Answerer, AskOptions
+from indexer.answering.duties import leader_duties, unit_duties
 from indexer.config import Settings, settings
-from indexer.duties import leader_duties, unit_duties
+from indexer.ingest.formats import LoadError
+from indexer.ingest.segment import SegmentError
 from indexer.kb import build_store, open_answerer, store_is_empty
-from indexer.loaders import LoadError
-from indexer.search import SearchFilters
-from indexer.segment import SegmentError
-from indexer.store import ClauseRecord, DocumentRecord, Store
+from indexer.present import app_support as support
+from indexer.retrieval.search import SearchFilters
+from indexer.storage.store import ClauseRecord, DocumentRecord, Store
 
 if TYPE_CHECKING:
-    from indexer.embedding import Encoder
+    from indexer.retrieval.encoder import Encoder
 
 SEED_NUMBER = "咸市教〔2021〕14号"
 EXAMPLES = (
@@ -101,7 +101,9 @@ def _first_build(var_dir: str, corpus_dir: str) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def _encoder(model: str) -> Encoder:
-    from indexer.embedding import load_encoder  # torch is imported only when the model is needed
+    from indexer.retrieval.encoder import (
+        load_encoder,  # torch is imported only when the model is needed
+    )
 
     return load_encoder(model or None)
 

@@ -67,7 +67,7 @@ def _torch_threads(requested: int | None) -> int | None:
 
 
 def _store_stats(var: Path) -> dict[str, int]:
-    from indexer.store import Store
+    from indexer.storage.store import Store
 
     store = Store(var / "policy.sqlite3")
     try:
@@ -103,11 +103,11 @@ def phase_index(
     step by self-time; "other" is what no timed step covers (reading rows, embedding texts)."""
     import faiss
 
-    from indexer.dense import DenseIndex
-    from indexer.embedding import DEFAULT_MODEL, Encoder, load_encoder
-    from indexer.lexical import LexicalIndex, Tokenizer
-    from indexer.search import EmbeddingCache, SearchIndex
-    from indexer.store import Store
+    from indexer.retrieval.bm25 import LexicalIndex, Tokenizer
+    from indexer.retrieval.dense import DenseIndex
+    from indexer.retrieval.encoder import DEFAULT_MODEL, Encoder, load_encoder
+    from indexer.retrieval.search import EmbeddingCache, SearchIndex
+    from indexer.storage.store import Store
 
     config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
     store = Store(config.store_path)
@@ -185,7 +185,7 @@ def phase_index(
 
 def phase_synth(real_var: str, out: str, clauses: int, seed: int) -> dict[str, Any]:
     from bench.synthetic import Material, write_corpus
-    from indexer.store import Store
+    from indexer.storage.store import Store
 
     store = Store(Path(real_var) / "policy.sqlite3")
     started = time.perf_counter()
@@ -208,9 +208,9 @@ def phase_encode_sample(
     import numpy as np
 
     from bench.synthetic import SentenceVectors
-    from indexer.embedding import load_encoder
-    from indexer.search import embedding_text
-    from indexer.store import Store
+    from indexer.retrieval.encoder import load_encoder
+    from indexer.retrieval.search import embedding_text
+    from indexer.storage.store import Store
 
     config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
     store = Store(config.store_path)
@@ -259,12 +259,12 @@ DIAGNOSIS_BUDGET_SECONDS = 60  # the extra passes take a subset when the timed p
 
 
 def _serve_targets() -> list[tuple[Any, str, str]]:
-    import indexer.answer as answer_module
-    import indexer.search as search_module
-    from indexer.dense import DenseIndex
-    from indexer.embedding import Encoder
-    from indexer.search import SearchIndex
-    from indexer.store import Store
+    import indexer.answering.answer as answer_module
+    import indexer.retrieval.search as search_module
+    from indexer.retrieval.dense import DenseIndex
+    from indexer.retrieval.encoder import Encoder
+    from indexer.retrieval.search import SearchIndex
+    from indexer.storage.store import Store
 
     return [
         (answer_module, "understand", "intent + vocabulary"),
@@ -374,7 +374,7 @@ def phase_serve(
     """Open the answerer, warm it up, then time ``Answerer.ask`` on each question. With
     ``diagnose``, further passes say where the time goes (they never touch the timed pass)."""
     from indexer.kb import open_answerer
-    from indexer.store import GENERATION_KEY, Store
+    from indexer.storage.store import GENERATION_KEY, Store
 
     config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
     manifest = config.index_dir / "manifest.json"

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.headings import match_heading
-from indexer.responsibility import find_inline_notes, is_note_line
-from indexer.search import EmbeddingCache, embedding_text
-from indexer.store import Store
+from indexer.ingest.headings import match_heading
+from indexer.ingest.responsibility import find_inline_notes, is_note_line
+from indexer.retrieval.search import EmbeddingCache, embedding_text
+from indexer.storage.store import Store
 
 _SENTENCE = re.compile(r"[^。；;！？!?]*[。；;！？!?]|[^。；;！？!?]+$")
 _ENDS = ("。", "；", ";", "！", "？", "!", "?")
@@ -196,8 +196,8 @@ def write_corpus(
 
     The first ``check`` documents are parsed back to confirm that lines become clauses one to
     one (the summary has both counts)."""
-    from indexer.loaders import load
-    from indexer.segment import parse_document
+    from indexer.ingest.formats import load
+    from indexer.ingest.segment import parse_document
 
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from indexer.docnum import find_doc_numbers
+from indexer.ingest.docnum import find_doc_numbers
 
 _SPACE = re.compile(r"\s+")
 

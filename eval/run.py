@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from eval.checks import answer_is_correct, load_queries, rank_of_first_relevant
-from indexer.answer import Answerer, AskOptions
+from indexer.answering.answer import Answerer, AskOptions
 from indexer.config import settings
-from indexer.dense import DenseIndex
 from indexer.kb import build_store, open_answerer
-from indexer.lexical import LexicalIndex
-from indexer.search import EmbeddingCache
+from indexer.retrieval.bm25 import LexicalIndex
+from indexer.retrieval.dense import DenseIndex
+from indexer.retrieval.search import EmbeddingCache
 
 DEFAULT_QUERIES = Path(__file__).with_name("queries.jsonl")
 KINDS = ("who", "unit", "leader", "docnum", "clause")

@@ -1,7 +1,7 @@
 import signal
 import sys
 
-from .cli import main
+from indexer.cli import main
 
 # `python -m indexer show … | head` should stop quietly when head has read enough.
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -8,12 +8,12 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .answer import AskOptions
-from .config import Settings, settings
-from .duties import Duties, leader_duties, unit_duties
-from .kb import build_store, open_answerer
-from .search import IndexModelMismatch, SearchIndex
-from .store import Store
+from indexer.answering.answer import AskOptions
+from indexer.answering.duties import Duties, leader_duties, unit_duties
+from indexer.config import Settings, settings
+from indexer.kb import build_store, open_answerer
+from indexer.retrieval.search import IndexModelMismatch, SearchIndex
+from indexer.storage.store import Store
 
 
 def _print_json(value: object) -> None:
@@ -218,7 +218,7 @@ def _print_answer(result: dict) -> None:
 def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
     """Bring the derived search indexes up to date with the store; --rebuild starts afresh
     (the way to change the embedding model)."""
-    from .embedding import load_encoder
+    from indexer.retrieval.encoder import load_encoder
 
     store = open_store(config)
     encoder = None if args.lexical_only else load_encoder(config.model)

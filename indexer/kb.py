@@ -8,12 +8,12 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from .answer import Answerer
-from .build import BuildReport, build
-from .config import Settings
-from .search import SearchIndex
-from .store import Store
-from .units import UnitRegistry
+from indexer.answering.answer import Answerer
+from indexer.config import Settings
+from indexer.ingest.units import UnitRegistry
+from indexer.retrieval.search import SearchIndex
+from indexer.storage.build import BuildReport, build
+from indexer.storage.store import Store
 
 
 def build_store(config: Settings, paths: list[Path] | None = None, progress=None) -> BuildReport:
@@ -45,7 +45,9 @@ def open_answerer(
     ``encoder``: a model already in memory (the app keeps one across refreshes); else the
     configured one is loaded, unless ``lexical_only`` (BM25 only, for machines without the model)."""
     if encoder is None and not lexical_only:
-        from .embedding import load_encoder  # torch is imported only when vectors are wanted
+        from indexer.retrieval.encoder import (
+            load_encoder,  # torch is imported only when vectors are wanted
+        )
 
         encoder = load_encoder(config.model)
     store = Store(config.store_path)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build
 from indexer.config import REPO_ROOT
-from indexer.store import Store
-from indexer.units import UnitRegistry
+from indexer.ingest.units import UnitRegistry
+from indexer.storage.build import build
+from indexer.storage.store import Store
 
 CORPUS = REPO_ROOT / "corpus"
 SEED = CORPUS / "xianning-jyj-2021-14.txt"
@@ -49,7 +49,7 @@ def seed_dir(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def encoder():
-    from indexer.embedding import load_encoder
+    from indexer.retrieval.encoder import load_encoder
 
     return load_encoder()
 
@@ -57,8 +57,8 @@ def encoder():
 @pytest.fixture(scope="session")
 def corpus_answerer(tmp_path_factory, corpus_store, encoder):
     """The answer function over the whole corpus with the real offline model (encodes ~2.6k passages)."""
-    from indexer.answer import Answerer
-    from indexer.search import SearchIndex
+    from indexer.answering.answer import Answerer
+    from indexer.retrieval.search import SearchIndex
 
     index = SearchIndex.open(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
     return Answerer(corpus_store, index)

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import SEED_NUMBER
 from eval.checks import answer_is_correct, load_queries
-from indexer.answer import AskOptions
+from indexer.answering.answer import AskOptions
+from indexer.answering.intent import Vocabulary, understand
 from indexer.config import REPO_ROOT
-from indexer.intent import Vocabulary, understand
 
 DEV_QUERIES = REPO_ROOT.parent / "shared" / "eval" / "dev-queries.jsonl"
 HIT_KEYS = {

@@ -18,9 +18,9 @@ from streamlit.util import calc_hash
 
 from conftest import CORPUS, SEED_NUMBER
 from fixtures_make import make_corrupt_pdf, make_pdf
-from indexer import app_support as support
 from indexer.config import REPO_ROOT
-from indexer.store import ClauseRecord
+from indexer.present import app_support as support
+from indexer.storage.store import ClauseRecord
 
 APP = REPO_ROOT / "app.py"
 SEED_FILES = ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv")

@@ -3,9 +3,9 @@
 import sqlite3
 
 from conftest import SEED_NUMBER
-from indexer.build import build, split_passages
-from indexer.store import Store
-from indexer.units import UnitRegistry
+from indexer.ingest.units import UnitRegistry
+from indexer.storage.build import build, split_passages
+from indexer.storage.store import Store
 
 
 def _build(folder, store_path):

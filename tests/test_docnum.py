@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import SEED_NUMBER, SEED_NUMBER_AS_TYPED
-from indexer.docnum import find_citations, find_doc_numbers, normalise_doc_number
+from indexer.ingest.docnum import find_citations, find_doc_numbers, normalise_doc_number
 
 CANONICAL = SEED_NUMBER
 

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from indexer import embedding
-from indexer.embedding import (
+from indexer.retrieval.encoder import (
     CACHE_ENV,
     CONVERTED_DIRNAME,
     DEFAULT_MODEL,

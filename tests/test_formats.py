@@ -3,8 +3,8 @@
 import pytest
 
 from fixtures_make import make_docx, make_gbk_txt, make_html, make_pdf, seed_text
-from indexer.loaders import load
-from indexer.segment import parse_document
+from indexer.ingest.formats import load
+from indexer.ingest.segment import parse_document
 
 MAKERS = {
     "pdf": lambda text, folder: make_pdf(text, folder / "seed.pdf", wrap=35),

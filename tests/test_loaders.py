@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures_make as fm  # noqa: E402
-from indexer.loaders import (  # noqa: E402
+from indexer.ingest.formats import (  # noqa: E402
     SUPPORTED_SUFFIXES,
     LoadError,
     load,
@@ -426,7 +426,7 @@ def test_pdf_signature_after_a_full_last_line(tmp_path):
 
 
 def test_page_numbers_need_to_count_up():
-    from indexer.loaders import _Line, _strip_page_furniture
+    from indexer.ingest.formats import _Line, _strip_page_furniture
 
     def body(k):
         return [f"{n}、第{'甲乙丙丁'[k]}页的正文。" for n in "一二三四"]
@@ -443,7 +443,7 @@ def test_page_numbers_need_to_count_up():
 
 
 def test_pdf_kangxi_radicals_become_ideographs():
-    from indexer.loaders import _fix_pdf_chars
+    from indexer.ingest.formats import _fix_pdf_chars
 
     assert _fix_pdf_chars("⼀、总体要求（⼆）⽇期〔2021〕") == "一、总体要求（二）日期〔2021〕"
 

@@ -1,4 +1,4 @@
-from indexer.responsibility import find_inline_notes, is_note_line, parse_note
+from indexer.ingest.responsibility import find_inline_notes, is_note_line, parse_note
 
 
 def only_note(text):

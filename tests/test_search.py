@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from indexer.dense import DenseIndex
-from indexer.lexical import LexicalIndex, Tokenizer
-from indexer.search import IndexModelMismatch, SearchIndex, fuse
+from indexer.retrieval.bm25 import LexicalIndex, Tokenizer
+from indexer.retrieval.dense import DenseIndex
+from indexer.retrieval.search import IndexModelMismatch, SearchIndex, fuse
 
 
 def test_tokenizer_keeps_programme_and_unit_names_whole():
@@ -58,7 +58,7 @@ def test_faiss_round_trip_keeps_ids_and_scores(tmp_path):
 
 
 def test_large_indexes_switch_to_an_approximate_search(monkeypatch):
-    import indexer.dense as dense
+    import indexer.retrieval.dense as dense
 
     monkeypatch.setattr(dense, "APPROXIMATE_ABOVE", 10)
     rng = np.random.default_rng(1)
@@ -102,8 +102,8 @@ def test_index_refuses_vectors_of_another_model(corpus_store, tmp_path):
 
 
 def test_index_follows_the_store(seed_dir, tmp_path, registry):
-    from indexer.build import build
-    from indexer.store import Store
+    from indexer.storage.build import build
+    from indexer.storage.store import Store
 
     store = Store(tmp_path / "policy.sqlite3")
     build(store, [seed_dir], registry)
@@ -120,7 +120,7 @@ def test_every_embedded_passage_fits_the_encoder(corpus_store, encoder):
     """Long clauses are cut into passages; with their headings, none exceeds the model's 510 tokens."""
     import json
 
-    from indexer.search import embedding_text
+    from indexer.retrieval.search import embedding_text
 
     texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in corpus_store.passages()]
     longest = max(texts, key=len)

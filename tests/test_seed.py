@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import SEED_NUMBER, SEED_NUMBER_AS_TYPED
-from indexer.duties import leader_duties, unit_duties
+from indexer.answering.duties import leader_duties, unit_duties
 
 TASKS = {
     1: (["李祖习"], ["局基础教育科", "各县市区教育局"]),

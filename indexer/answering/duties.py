@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .store import ClauseRecord, Store
+from indexer.storage.store import ClauseRecord, Store
 
 
 @dataclass

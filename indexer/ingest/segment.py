@@ -11,11 +11,11 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .docnum import find_citations, find_doc_numbers
-from .headings import Heading, lead_sentence, match_heading
-from .metadata import Header, issuer_from_title, place_and_level, read_header
-from .models import Citation, Clause, Document, Responsibility, Source
-from .responsibility import find_inline_notes, is_note_line, parse_note
+from indexer.documents import Citation, Clause, Document, Responsibility, Source
+from indexer.ingest.docnum import find_citations, find_doc_numbers
+from indexer.ingest.headings import Heading, lead_sentence, match_heading
+from indexer.ingest.metadata import Header, issuer_from_title, place_and_level, read_header
+from indexer.ingest.responsibility import find_inline_notes, is_note_line, parse_note
 
 
 class SegmentError(ValueError):

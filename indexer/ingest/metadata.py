@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .docnum import DOC_NUMBER_RE, normalise_doc_number
-from .headings import match_heading
+from indexer.ingest.docnum import DOC_NUMBER_RE, normalise_doc_number
+from indexer.ingest.headings import match_heading
 
 # Header label → Document attribute. Labels may be spaced out (文 号, 索 引 号).
 _FIELD_OF_LABEL = {

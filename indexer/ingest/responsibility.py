@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .models import Responsibility
-from .units import clean_unit_name
+from indexer.documents import Responsibility
+from indexer.ingest.units import clean_unit_name
 
 _ROLE_OF_LABEL = {
     "牵头领导": "leads",

@@ -31,14 +31,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.headings import match_heading
-from indexer.metadata import (
+from indexer.documents import Source
+from indexer.ingest.headings import match_heading
+from indexer.ingest.metadata import (
     header_field_starts,
     is_date_line,
     is_doc_number_line,
     starts_with_header_field,
 )
-from indexer.models import Source
 
 __all__ = [
     "LoadError",

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .build import BuildReport
-from .config import Settings
-from .docnum import find_doc_numbers
-from .headings import match_heading
-from .loaders import LoadError, load_bytes
-from .models import Document
-from .segment import parse_document
-from .store import ClauseRecord, DocumentRecord, Store
+from indexer.config import Settings
+from indexer.documents import Document
+from indexer.ingest.docnum import find_doc_numbers
+from indexer.ingest.formats import LoadError, load_bytes
+from indexer.ingest.headings import match_heading
+from indexer.ingest.segment import parse_document
+from indexer.storage.build import BuildReport
+from indexer.storage.store import ClauseRecord, DocumentRecord, Store
 
 LEVELS = ("国家级", "省级", "市级", "县级")
 ROLE_LABELS = {"lead": "牵头", "responsible": "责任", "cooperating": "配合"}
@@ -39,7 +39,7 @@ _QUOTE_LIMIT = 16
 
 def store_generation(config: Settings) -> str:
     """Changes whenever a build changes the clauses, whoever ran it (app or CLI)."""
-    from .store import GENERATION_KEY
+    from indexer.storage.store import GENERATION_KEY
 
     store = Store(config.store_path)
     try:

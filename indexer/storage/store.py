@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .docnum import find_doc_numbers
-from .models import DOCUMENT_FACTS, Document
-from .units import Unit, UnitRegistry, clean_unit_name, unit_key
+from indexer.documents import DOCUMENT_FACTS, Document
+from indexer.ingest.docnum import find_doc_numbers
+from indexer.ingest.units import Unit, UnitRegistry, clean_unit_name, unit_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .docnum import normalise_doc_number
-from .duties import Duties, leader_duties, unit_duties
-from .intent import Intent, Vocabulary, understand
-from .search import SearchFilters, SearchIndex
-from .store import ClauseRecord, DocumentRecord, Store
+from indexer.answering.duties import Duties, leader_duties, unit_duties
+from indexer.answering.intent import Intent, Vocabulary, understand
+from indexer.ingest.docnum import normalise_doc_number
+from indexer.retrieval.search import SearchFilters, SearchIndex
+from indexer.storage.store import ClauseRecord, DocumentRecord, Store
 
 WHO_CANDIDATES = 30
 QUANTITY_RERANK_DEPTH = 10

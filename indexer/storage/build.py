@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .docnum import normalise_doc_number
-from .loaders import LoadError, load
-from .models import DOCUMENT_FACTS, Clause, Document, Source
-from .segment import SegmentError, find_conflicts, parse_document
-from .store import Store
-from .units import UnitRegistry
+from indexer.documents import DOCUMENT_FACTS, Clause, Document, Source
+from indexer.ingest.docnum import normalise_doc_number
+from indexer.ingest.formats import LoadError, load
+from indexer.ingest.segment import SegmentError, find_conflicts, parse_document
+from indexer.ingest.units import UnitRegistry
+from indexer.storage.store import Store
 
 CATALOGUE_SUFFIX = ".catalogue.json"
 _PARSING_MODULES = {"build", "docnum", "headings", "metadata", "responsibility", "segment", "units"}

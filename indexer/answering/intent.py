@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .docnum import find_doc_numbers
-from .store import Store
-from .units import unit_key
+from indexer.ingest.docnum import find_doc_numbers
+from indexer.ingest.units import unit_key
+from indexer.storage.store import Store
 
 _WHO = re.compile(
     r"谁|哪个领导|哪位领导|哪位|分管的|哪个部门|哪些部门|哪个科室|哪个单位|哪些单位|哪家|什么部门|什么单位|责任单位|责任部门|牵头|负责部门|负责单位|找哪|归哪|由哪"

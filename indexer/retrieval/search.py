@@ -19,9 +19,9 @@ from pathlib import Path
 import jieba
 import numpy as np
 
-from .dense import DenseIndex
-from .lexical import LexicalIndex, Tokenizer, quoted_terms
-from .store import GENERATION_KEY, Store
+from indexer.retrieval.bm25 import LexicalIndex, Tokenizer, quoted_terms
+from indexer.retrieval.dense import DenseIndex
+from indexer.storage.store import GENERATION_KEY, Store
 
 jieba.setLogLevel(logging.WARNING)
 
