@@ -19,8 +19,8 @@ from indexer.ingest.formats import (  # noqa: E402
     load,
     load_bytes,
     normalize_text,
-    reflow,
 )
+from indexer.ingest.formats.reflow import reflow  # noqa: E402
 
 MEIYU_NAME = "教育部关于切实加强新时代高等学校美育工作的意见.pdf"
 MEIYU_PDF = fm.REPO_ROOT / "corpus" / "meiyu" / MEIYU_NAME
@@ -426,7 +426,8 @@ def test_pdf_signature_after_a_full_last_line(tmp_path):
 
 
 def test_page_numbers_need_to_count_up():
-    from indexer.ingest.formats import _Line, _strip_page_furniture
+    from indexer.ingest.formats.pdf import _strip_page_furniture
+    from indexer.ingest.formats.reflow import PositionedLine as _Line
 
     def body(k):
         return [f"{n}、第{'甲乙丙丁'[k]}页的正文。" for n in "一二三四"]
@@ -443,7 +444,7 @@ def test_page_numbers_need_to_count_up():
 
 
 def test_pdf_kangxi_radicals_become_ideographs():
-    from indexer.ingest.formats import _fix_pdf_chars
+    from indexer.ingest.formats.pdf import _fix_pdf_chars
 
     assert _fix_pdf_chars("⼀、总体要求（⼆）⽇期〔2021〕") == "一、总体要求（二）日期〔2021〕"
 

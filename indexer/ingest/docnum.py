@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+from indexer.ingest.numerals import FULLWIDTH_DIGITS
 
 _OPEN = "〔\\[【(（［{｛"
 _CLOSE = "〕\\]】)）］}｝"
@@ -56,11 +56,11 @@ def _clean_agency(agency: str) -> str:
 
 
 def _from_match(match: re.Match[str]) -> DocNumber | None:
-    year_text = re.sub(r"\s", "", match["year"]).translate(_FULLWIDTH_DIGITS)
+    year_text = re.sub(r"\s", "", match["year"]).translate(FULLWIDTH_DIGITS)
     if len(year_text) != 4:
         return None
     agency = _clean_agency(match["agency"])
-    serial = int(match["serial"].translate(_FULLWIDTH_DIGITS))
+    serial = int(match["serial"].translate(FULLWIDTH_DIGITS))
     return DocNumber(agency=agency, year=int(year_text), serial=serial)
 
 

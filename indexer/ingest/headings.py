@@ -5,27 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.ingest.numerals import FULLWIDTH_DIGITS, parse_chinese_number
+
 _CN = "一二三四五六七八九十百零〇"
-_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-def chinese_numeral(text: str) -> int:
-    """一 → 1, 十二 → 12, 二十一 → 21, 一百零五 → 105."""
-    total, current = 0, 0
-    for char in text:
-        if char == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif char == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = _CN_DIGIT[char]
-    return total + current
-
-
 # (rank, pattern, how the number is written). Rank orders the hierarchy: a heading closes every
 # open heading of the same or a deeper rank.
 _SCHEMES: list[tuple[int, re.Pattern[str], str]] = [
@@ -82,9 +65,9 @@ def match_heading(text: str) -> Heading | None:
         if not rest.strip() and rank >= 50:
             return None  # a bare "1." line is a list artefact, not a heading
         if numbering == "cn":
-            number = chinese_numeral(raw)
+            number = parse_chinese_number(raw)
         elif numbering == "digit":
-            raw = raw.translate(_FULLWIDTH_DIGITS)
+            raw = raw.translate(FULLWIDTH_DIGITS)
             number = int(raw)
         else:
             number = _CIRCLED.index(raw) + 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from indexer.ingest.docnum import DOC_NUMBER_RE, normalise_doc_number
 from indexer.ingest.headings import match_heading
+from indexer.ingest.numerals import parse_chinese_number
 
 # Header label → Document attribute. Labels may be spaced out (文 号, 索 引 号).
 _FIELD_OF_LABEL = {
@@ -80,19 +81,6 @@ _DOC_NUMBER_LINE = re.compile(
     rf"^[\s　]*[（(]?\s*{DOC_NUMBER_RE.pattern}[^。，,]{{0,16}}[）)]?[\s　]*$"
 )
 
-_CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
-
-
-def _chinese_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if "十" in text:  # 十, 十二, 二十, 二十三
-        tens, _, ones = text.partition("十")
-        return (_CHINESE_DIGITS.get(tens, 1) if tens else 1) * 10 + (
-            _CHINESE_DIGITS.get(ones, 0) if ones else 0
-        )
-    return int("".join(str(_CHINESE_DIGITS[c]) for c in text))
-
 
 def parse_date(text: str) -> str | None:
     """ISO form of the first date in ``text``: 2021年9月3日, 二〇二一年九月三日 or 2022-09-03."""
@@ -100,7 +88,7 @@ def parse_date(text: str) -> str | None:
     if not match:
         return None
     try:
-        year, month, day = (_chinese_number(match[k]) for k in ("y", "m", "d"))
+        year, month, day = (parse_chinese_number(match[k]) for k in ("y", "m", "d"))
     except (KeyError, ValueError):
         return None
     if not (1 <= month <= 12 and 1 <= day <= 31):
