@@ -5,7 +5,7 @@
 bench/run.py starts these; each writes its measurements as JSON. Phases:
 
 - ``store``: load + segment + store (``indexer.kb.build_store``) into a fresh var dir;
-- ``index``: the search index as ``python -m indexer index`` builds it (``SearchIndex.open``),
+- ``index``: the search index as ``python -m indexer index`` builds it (``generations.open_index``),
   each step timed; with ``approximate_from`` the vectors come from ``bench.synthetic`` instead
   of the model;
 - ``synth``: write the synthetic corpus;
@@ -103,11 +103,14 @@ def phase_index(
     step by self-time; "other" is what no timed step covers (reading rows, embedding texts)."""
     import faiss
 
-    from indexer.retrieval.bm25 import LexicalIndex, Tokenizer
+    import indexer.retrieval.generations as generations
+    from indexer.retrieval.bm25 import LexicalIndex
     from indexer.retrieval.dense import DenseIndex
     from indexer.retrieval.encoder import DEFAULT_MODEL, Encoder, load_encoder
-    from indexer.retrieval.search import EmbeddingCache, SearchIndex
+    from indexer.retrieval.search import SearchIndex
+    from indexer.retrieval.tokenizer import Tokenizer
     from indexer.storage.store import Store
+    from indexer.storage.vectors import VectorCache
 
     config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
     store = Store(config.store_path)
@@ -144,11 +147,11 @@ def phase_index(
 
     timer = SelfTimer()
     targets = [
-        (SearchIndex, "tokenizer_for", "tokeniser setup (jieba + store words)"),
+        (generations, "tokenizer_for", "tokeniser setup (jieba + store words)"),
         (Tokenizer, "tokens", "tokenise passages (jieba)"),
         (LexicalIndex, "build", "BM25 build (bm25s)"),
         encode_target,
-        (EmbeddingCache, "vectors", "embedding cache (hash, SQLite read/write)"),
+        (VectorCache, "vectors", "embedding cache (hash, SQLite read/write)"),
         (DenseIndex, "build", "FAISS build"),
         (LexicalIndex, "save", "save indexes"),
         (DenseIndex, "save", "save indexes"),
@@ -158,7 +161,7 @@ def phase_index(
     _log(f"indexing {var} ({'approximate vectors' if approximate_from else 'encoder'})")
     with timer.patching(targets):
         started = time.perf_counter()
-        index = SearchIndex.open(store, config.index_dir, encoder)
+        index = generations.open_index(store, config.index_dir, encoder)
         total = time.perf_counter() - started
     steps = dict(timer.seconds)
     steps["other (embedding texts, manifest, …)"] = total - sum(steps.values())
@@ -209,7 +212,7 @@ def phase_encode_sample(
 
     from bench.synthetic import SentenceVectors
     from indexer.retrieval.encoder import load_encoder
-    from indexer.retrieval.search import embedding_text
+    from indexer.retrieval.generations import embedding_text
     from indexer.storage.store import Store
 
     config = settings(var_dir=var, corpus_dir=REAL_CORPUS)

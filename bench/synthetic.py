@@ -33,8 +33,9 @@ import numpy as np
 
 from indexer.ingest.headings import match_heading
 from indexer.ingest.responsibility import find_inline_notes, is_note_line
-from indexer.retrieval.search import EmbeddingCache, embedding_text
+from indexer.retrieval.generations import embedding_text
 from indexer.storage.store import Store
+from indexer.storage.vectors import VectorCache
 
 _SENTENCE = re.compile(r"[^。；;！？!?]*[。；;！？!?]|[^。；;！？!?]+$")
 _ENDS = ("。", "；", ";", "！", "？", "!", "?")
@@ -244,7 +245,7 @@ class SentenceVectors:
         """``encode`` runs only for real passages missing from the cache."""
         rows = store.passages()
         texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in rows]
-        vectors = EmbeddingCache(cache_path).vectors(model, texts, encode)
+        vectors = VectorCache(cache_path).vectors(model, texts, encode)
         sums: dict[str, np.ndarray] = {}
         counts: dict[str, int] = {}
         for row, vector in zip(rows, vectors, strict=True):

@@ -26,7 +26,7 @@ from indexer.config import settings
 from indexer.kb import build_store, open_answerer
 from indexer.retrieval.bm25 import LexicalIndex
 from indexer.retrieval.dense import DenseIndex
-from indexer.retrieval.search import EmbeddingCache
+from indexer.storage.vectors import VectorCache
 
 DEFAULT_QUERIES = Path(__file__).with_name("queries.jsonl")
 KINDS = ("who", "unit", "leader", "docnum", "clause")
@@ -80,7 +80,7 @@ class Baseline:
         self.lexical = LexicalIndex.build([self.tokenizer.tokens(t) for _, t in self.chunks])
         self.dense = None
         if self.encoder is not None:
-            cache = EmbeddingCache(settings().var_dir / "embeddings.sqlite3")
+            cache = VectorCache(settings().var_dir / "embeddings.sqlite3")
             vectors = cache.vectors(
                 self.encoder.name,
                 [t for _, t in self.chunks],

@@ -12,7 +12,7 @@ from indexer.answering.answer import AskOptions
 from indexer.answering.duties import Duties, leader_duties, unit_duties
 from indexer.config import Settings, settings
 from indexer.kb import build_store, open_answerer
-from indexer.retrieval.search import IndexModelMismatch, SearchIndex
+from indexer.retrieval.generations import IndexModelMismatch, open_index, rebuild_index
 from indexer.storage.store import Store
 
 
@@ -223,9 +223,9 @@ def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
     store = open_store(config)
     encoder = None if args.lexical_only else load_encoder(config.model)
     if args.rebuild:
-        index = SearchIndex.rebuild(store, config.index_dir, encoder, progress=True)
+        index = rebuild_index(store, config.index_dir, encoder, progress=True)
     else:
-        index = SearchIndex.open(store, config.index_dir, encoder, progress=True)
+        index = open_index(store, config.index_dir, encoder, progress=True)
     model = encoder.name if encoder else "BM25 only"
     print(f"search index ready: {len(index.passage_ids)} passages, model {model}")
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from indexer.answering.answer import Answerer
 from indexer.config import Settings
 from indexer.ingest.units import UnitRegistry
-from indexer.retrieval.search import SearchIndex
+from indexer.retrieval.generations import open_index
 from indexer.storage.build import BuildReport, build
 from indexer.storage.store import Store
 
@@ -51,7 +51,7 @@ def open_answerer(
 
         encoder = load_encoder(config.model)
     store = Store(config.store_path)
-    index = SearchIndex.open(store, config.index_dir, encoder, progress=progress)
+    index = open_index(store, config.index_dir, encoder, progress=progress)
     answerer = Answerer(store, index)
     # What was just loaded (mostly torch and transformers: ~0.5M objects) lives as long as the
     # process: collect once now and exempt it from later full collections, each of which would

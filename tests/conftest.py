@@ -58,7 +58,7 @@ def encoder():
 def corpus_answerer(tmp_path_factory, corpus_store, encoder):
     """The answer function over the whole corpus with the real offline model (encodes ~2.6k passages)."""
     from indexer.answering.answer import Answerer
-    from indexer.retrieval.search import SearchIndex
+    from indexer.retrieval.generations import open_index
 
-    index = SearchIndex.open(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
+    index = open_index(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
     return Answerer(corpus_store, index)

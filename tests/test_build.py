@@ -4,7 +4,8 @@ import sqlite3
 
 from conftest import SEED_NUMBER
 from indexer.ingest.units import UnitRegistry
-from indexer.storage.build import build, split_passages
+from indexer.storage.build import build
+from indexer.storage.passages import split_passages
 from indexer.storage.store import Store
 
 

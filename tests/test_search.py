@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from indexer.retrieval.bm25 import LexicalIndex, Tokenizer
+from indexer.retrieval.bm25 import LexicalIndex
 from indexer.retrieval.dense import DenseIndex
-from indexer.retrieval.search import IndexModelMismatch, SearchIndex, fuse
+from indexer.retrieval.fusion import fuse
+from indexer.retrieval.generations import IndexModelMismatch, open_index, rebuild_index
+from indexer.retrieval.tokenizer import Tokenizer
 
 
 def test_tokenizer_keeps_programme_and_unit_names_whole():
@@ -90,14 +92,12 @@ class _FakeEncoder:
 
 def test_index_refuses_vectors_of_another_model(corpus_store, tmp_path):
     folder = tmp_path / "index"
-    SearchIndex.open(corpus_store, folder, _FakeEncoder("model-a"))
-    assert (
-        SearchIndex.open(corpus_store, folder, _FakeEncoder("model-a")).manifest.model == "model-a"
-    )
+    open_index(corpus_store, folder, _FakeEncoder("model-a"))
+    assert open_index(corpus_store, folder, _FakeEncoder("model-a")).manifest.model == "model-a"
     with pytest.raises(IndexModelMismatch, match="model-a"):
-        SearchIndex.open(corpus_store, folder, _FakeEncoder("model-b"))
+        open_index(corpus_store, folder, _FakeEncoder("model-b"))
     # an explicit rebuild with the new model is the way out
-    rebuilt = SearchIndex.rebuild(corpus_store, folder, _FakeEncoder("model-b"))
+    rebuilt = rebuild_index(corpus_store, folder, _FakeEncoder("model-b"))
     assert rebuilt.manifest.model == "model-b"
 
 
@@ -108,11 +108,11 @@ def test_index_follows_the_store(seed_dir, tmp_path, registry):
     store = Store(tmp_path / "policy.sqlite3")
     build(store, [seed_dir], registry)
     folder = tmp_path / "index"
-    first = SearchIndex.open(store, folder, None)
+    first = open_index(store, folder, None)
     assert first.search("特岗计划", k=1, mode="lexical")
     (seed_dir / "xianning-jyj-2021-14.txt").unlink()
     build(store, [seed_dir], registry)
-    again = SearchIndex.open(store, folder, None)
+    again = open_index(store, folder, None)
     assert again.search("特岗计划", k=1, mode="lexical") == []
 
 
@@ -120,7 +120,7 @@ def test_every_embedded_passage_fits_the_encoder(corpus_store, encoder):
     """Long clauses are cut into passages; with their headings, none exceeds the model's 510 tokens."""
     import json
 
-    from indexer.retrieval.search import embedding_text
+    from indexer.retrieval.generations import embedding_text
 
     texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in corpus_store.passages()]
     longest = max(texts, key=len)

@@ -97,11 +97,8 @@ class Answerer:
 
     def _map_tasks(self) -> None:
         """Each clause under a task (a paragraph developing a numbered item) answers for that task."""
-        rows = self.store.db.execute(
-            "SELECT clause_id, parent_id, task_no FROM clauses ORDER BY doc_id, ordinal"
-        )
         parent_of, is_task = {}, set()
-        for clause_id, parent_id, task_no in rows:
+        for clause_id, parent_id, task_no in self.store.clause_tree():
             parent_of[clause_id] = parent_id
             if task_no is not None:
                 is_task.add(clause_id)

@@ -1,36 +1,28 @@
 """Hybrid search over the store's passages, rolled up to clauses.
 
-BM25 (lexical.py) finds the exact terms — unit names, programme names, numbers; the encoder's
+BM25 (bm25.py) finds the exact terms — unit names, programme names, numbers; the encoder's
 vectors (dense.py) find paraphrases ("孩子不上学了" for 控辍保学). Both are derived from the store
-and rebuilt when the store changes; passage vectors are cached by text, so a rebuild encodes only
-what is new.
+(generations.py); this module searches one loaded pair of them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import jieba
 import numpy as np
 
-from indexer.retrieval.bm25 import LexicalIndex, Tokenizer, quoted_terms
-from indexer.retrieval.dense import DenseIndex
-from indexer.storage.store import GENERATION_KEY, Store
+from indexer.retrieval.fusion import fuse
+from indexer.storage.store import Store
 
-jieba.setLogLevel(logging.WARNING)
+if TYPE_CHECKING:
+    from indexer.retrieval.bm25 import LexicalIndex
+    from indexer.retrieval.dense import DenseIndex
+    from indexer.retrieval.generations import Manifest
+    from indexer.retrieval.tokenizer import Tokenizer
 
 CANDIDATES = 100  # from each retriever, before fusion
 LEXICAL_WEIGHT = 0.5  # tuned on eval/queries.jsonl (see README)
-
-
-class IndexModelMismatch(RuntimeError):
-    """The dense index was built with another model: its vectors and the query's cannot be compared."""
 
 
 @dataclass
@@ -54,55 +46,6 @@ class SearchFilters:
         return all(v is None for v in (self.doc_ids, self.levels, self.validity, self.clause_ids))
 
 
-@dataclass
-class _Manifest:
-    generation: str
-    model: str | None
-    passage_ids: list[int] = field(default_factory=list)
-
-
-def embedding_text(path: list[str], text: str) -> str:
-    """What is embedded and BM25-indexed for a passage: its parent headings, then its text."""
-    return " ".join([*path[:-1], text])
-
-
-class EmbeddingCache:
-    """Passage vectors by (model, text hash), so unchanged passages are never encoded twice."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, check_same_thread=False)
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_hash TEXT, vector BLOB, PRIMARY KEY (model, text_hash))"
-        )
-
-    def vectors(
-        self, model: str, texts: list[str], encode: Callable[[list[str]], np.ndarray]
-    ) -> np.ndarray:
-        hashes = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
-            rows = self.db.execute(
-                f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})",
-                (model, *chunk),
-            )
-            found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
-        missing = [i for i, h in enumerate(hashes) if h not in found]
-        if missing:
-            new = encode([texts[i] for i in missing])
-            with self.db:
-                for i, vector in zip(missing, new, strict=True):
-                    found[hashes[i]] = vector
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                        (model, hashes[i], np.asarray(vector, dtype=np.float32).tobytes()),
-                    )
-        return (
-            np.stack([found[h] for h in hashes]) if hashes else np.zeros((0, 0), dtype=np.float32)
-        )
-
-
 class SearchIndex:
     """Both retrievers over one snapshot of the store's passages."""
 
@@ -113,7 +56,7 @@ class SearchIndex:
         lexical: LexicalIndex | None,
         dense: DenseIndex | None,
         encoder,
-        manifest: _Manifest,
+        manifest: Manifest,
     ):
         self.store = store
         self.tokenizer = tokenizer
@@ -134,87 +77,7 @@ class SearchIndex:
         )
         self._doc_of_passage = np.array([self._doc_number[d] for d in self.doc_of], dtype=np.int64)
         self._mask_memo: dict[frozenset[str], np.ndarray] = {}
-        self._doc_facts = {
-            row["doc_id"]: (row["level"], row["validity"])
-            for row in store.db.execute("SELECT doc_id, level, validity FROM documents")
-        }
-
-    # -- building and opening -----------------------------------------------------------------
-
-    @staticmethod
-    def tokenizer_for(store: Store) -> Tokenizer:
-        words = {alias for alias, _ in store.unit_names() if len(alias) >= 3}
-        words.update(row[0] for row in store.db.execute("SELECT name FROM units"))
-        words.update(store.leaders())
-        words.update(quoted_terms(row[0] for row in store.db.execute("SELECT text FROM clauses")))
-        return Tokenizer(words)
-
-    @classmethod
-    def open(cls, store: Store, folder: Path, encoder=None, progress: bool = False) -> SearchIndex:
-        """Load the derived indexes, rebuilding them first if the store changed since.
-
-        ``encoder`` None gives a lexical-only index (no model needed)."""
-        model = encoder.name if encoder is not None else None
-        manifest_path = folder / "manifest.json"
-        generation = store.get_meta(GENERATION_KEY) or ""
-        tokenizer = cls.tokenizer_for(store)
-        if manifest_path.exists():
-            saved = _Manifest(**json.loads(manifest_path.read_text(encoding="utf-8")))
-            if saved.model and model and saved.model != model:
-                raise IndexModelMismatch(
-                    f"{folder}: the dense index was built with model {saved.model!r}, not {model!r}; "
-                    f"rebuild it with `python -m indexer --model {model} index --rebuild` (or use the same model)"
-                )
-            dense_ready = model is None or (
-                saved.model == model and (folder / "dense.faiss").exists()
-            )
-            if saved.generation == generation and dense_ready:
-                dense = DenseIndex.load(folder / "dense.faiss") if model else None
-                return cls(
-                    store,
-                    tokenizer,
-                    LexicalIndex.load(folder / "bm25") if saved.passage_ids else None,
-                    dense,
-                    encoder,
-                    saved,
-                )
-        return cls.rebuild(store, folder, encoder, tokenizer, generation, progress)
-
-    @classmethod
-    def rebuild(
-        cls,
-        store: Store,
-        folder: Path,
-        encoder,
-        tokenizer: Tokenizer | None = None,
-        generation: str | None = None,
-        progress: bool = False,
-    ) -> SearchIndex:
-        tokenizer = tokenizer or cls.tokenizer_for(store)
-        generation = (
-            generation if generation is not None else (store.get_meta(GENERATION_KEY) or "")
-        )
-        rows = store.passages()
-        texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in rows]
-        lexical = LexicalIndex.build([tokenizer.tokens(t) for t in texts]) if texts else None
-        manifest = _Manifest(
-            generation, encoder.name if encoder else None, [r["passage_id"] for r in rows]
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        dense = None
-        if encoder is not None and rows:
-            cache = EmbeddingCache(folder.parent / "embeddings.sqlite3")
-            vectors = cache.vectors(
-                encoder.name,
-                texts,
-                lambda batch: encoder.encode_passages(batch, show_progress=progress),
-            )
-            dense = DenseIndex.build(vectors, np.asarray(manifest.passage_ids))
-            dense.save(folder / "dense.faiss")
-        if lexical is not None:
-            lexical.save(folder / "bm25")
-        (folder / "manifest.json").write_text(json.dumps(manifest.__dict__), encoding="utf-8")
-        return cls(store, tokenizer, lexical, dense, encoder, manifest)
+        self._doc_facts = store.levels_and_validity()
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -308,24 +171,3 @@ def _membership(wanted: set[str], number_of: dict[str, int]) -> np.ndarray:
     flags = np.zeros(len(number_of), dtype=bool)
     flags[[number_of[key] for key in wanted if key in number_of]] = True
     return flags
-
-
-def fuse(
-    lexical: dict[int, float], dense: dict[int, float], lexical_weight: float
-) -> dict[int, float]:
-    """Convex combination of the two scores, each scaled to [0, 1].
-
-    BM25 is zero for a passage sharing no term and unbounded above, so it is divided by its best
-    score: a weak match keeps a little credit. Cosine sits in a narrow band, so it is min-max
-    scaled over its candidates (all equal → 1). A passage one retriever did not return scores 0
-    on that side."""
-    best_lexical = max(lexical.values(), default=0.0) or 1.0
-    lex = {p: s / best_lexical for p, s in lexical.items()}
-    den: dict[int, float] = {}
-    if dense:
-        low, high = min(dense.values()), max(dense.values())
-        den = {p: (s - low) / (high - low) if high > low else 1.0 for p, s in dense.items()}
-    return {
-        p: lexical_weight * lex.get(p, 0.0) + (1 - lexical_weight) * den.get(p, 0.0)
-        for p in set(lex) | set(den)
-    }

@@ -9,26 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.documents import DOCUMENT_FACTS, Clause, Document, Source
+from indexer.documents import DOCUMENT_FACTS, Document, Source
 from indexer.ingest.docnum import normalise_doc_number
 from indexer.ingest.formats import LoadError, load
 from indexer.ingest.segment import SegmentError, find_conflicts, parse_document
 from indexer.ingest.units import UnitRegistry
+from indexer.storage.passages import is_searchable, split_passages
 from indexer.storage.store import Store
+from indexer.storage.writes import StoreWriter
 
 CATALOGUE_SUFFIX = ".catalogue.json"
-_PARSING_MODULES = {"build", "docnum", "headings", "metadata", "responsibility", "segment", "units"}
 _NOT_DOCUMENTS = {".csv", ".md", ".json"}  # the unit registry, read-me files, other data
-PASSAGE_CHARS = 300
-MIN_SEARCHABLE_CHARS = 6
-_WORD_CHARS = re.compile(
-    r"[\u4e00-\u9fffA-Za-z0-9]"
-)  # well under the encoder's 510 tokens, about one 公文 sentence group
+
 
 # When one document comes as several files (a PDF and a TXT of one opinion), its clauses come
 # from the cleanest form.
@@ -66,44 +62,6 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 def _is_input(path: Path) -> bool:
     """Documents and catalogues; any other file is tried, so that it is reported, not ignored."""
     return path.name.endswith(CATALOGUE_SUFFIX) or path.suffix.lower() not in _NOT_DOCUMENTS
-
-
-def split_passages(text: str, limit: int = PASSAGE_CHARS) -> list[str]:
-    """Cut a long clause at sentence ends (。；) into passages of at most ``limit`` characters."""
-    if len(text) <= limit:
-        return [text]
-    sentences, current = [], ""
-    for char in text:
-        current += char
-        if char in "。；;！？":
-            sentences.append(current)
-            current = ""
-    if current:
-        sentences.append(current)
-    passages, buffer = [], ""
-    for sentence in sentences:
-        while len(sentence) > limit:  # one sentence longer than a passage: cut it hard
-            if buffer:
-                passages.append(buffer)
-                buffer = ""
-            passages.append(sentence[:limit])
-            sentence = sentence[limit:]
-        if len(buffer) + len(sentence) > limit and buffer:
-            passages.append(buffer)
-            buffer = ""
-        buffer += sentence
-    if buffer:
-        passages.append(buffer)
-    return passages
-
-
-def is_searchable(clause: Clause) -> bool:
-    """Whether a clause gets passages of its own. A bare heading is found through the clauses under
-    it, whose passages carry its words; a table cell such as 时长 or 年月日 says nothing to find."""
-    return (
-        clause.kind not in ("heading", "title")
-        and len(_WORD_CHARS.findall(clause.text)) >= MIN_SEARCHABLE_CHARS
-    )
 
 
 def merge_sources(documents: list[Document]) -> Document:
@@ -200,41 +158,49 @@ def build(
         # New parsing code or a new registry: every stored text is read again (not reloaded).
         affected.update(doc_id for _, doc_id in known.values())
 
-    with store.transaction():
-        store.set_meta("parser", fingerprint)
-        store.put_registry(registry)
+    with store.transaction() as writer:
+        writer.set_meta("parser", fingerprint)
+        writer.put_registry(registry)
         for key in report.removed:
-            store.delete_source(key)
+            writer.delete_source(key)
         for key in known_catalogues - set(catalogues):
             if any(Path(key).is_relative_to(root) for root in roots):
-                store.delete_catalogue(key)
+                writer.delete_catalogue(key)
         for key, entries in catalogues.items():
-            store.put_catalogue(key, entries)
+            writer.put_catalogue(key, entries)
         for key, document in parsed.items():
             source = document.sources[0]
-            store.put_source(
+            writer.put_source(
                 key, document.doc_id, source.kind, source.content_hash, source.encoding, source.text
             )
         for doc_id in sorted(affected):
-            _rewrite_document(store, doc_id, parsed, registry, report)
-        store.resolve_references()
+            _rewrite_document(store, writer, doc_id, parsed, registry, report)
+        writer.resolve_references()
         if affected:
-            store.mark_changed()
+            writer.mark_changed()
     return report
 
 
 def _parser_fingerprint(registry: UnitRegistry) -> str:
-    """Changes whenever the code that turns text into clauses, or the unit registry, changes."""
+    """Changes whenever the code that turns text into clauses and passages, or the unit registry,
+    changes: the parsing stage, the dataclasses, passage cutting and this module."""
+    package = Path(__file__).resolve().parent.parent
+    modules = [
+        *sorted((package / "ingest").rglob("*.py")),
+        package / "documents.py",
+        package / "storage" / "passages.py",
+        Path(__file__).resolve(),
+    ]
     digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        if module.stem in _PARSING_MODULES:
-            digest.update(module.read_bytes())
+    for module in modules:
+        digest.update(module.read_bytes())
     digest.update(registry.fingerprint().encode())
     return digest.hexdigest()[:16]
 
 
 def _rewrite_document(
     store: Store,
+    writer: StoreWriter,
     doc_id: str,
     parsed: dict[str, Document],
     registry: UnitRegistry,
@@ -242,7 +208,7 @@ def _rewrite_document(
 ) -> None:
     rows = store.source_texts(doc_id)
     if not rows:
-        store.delete_document(doc_id)
+        writer.delete_document(doc_id)
         return
     versions = [
         parsed[row["path"]] if row["path"] in parsed else parse_document(_source_from_row(row))
@@ -250,6 +216,6 @@ def _rewrite_document(
     ]
     document = merge_sources(versions)
     passages = {c.clause_id: split_passages(c.text) for c in document.clauses if is_searchable(c)}
-    unknown = store.put_document(document, registry, passages)
+    unknown = writer.put_document(document, registry, passages)
     if unknown:
         report.unknown_units[document.doc_id] = sorted(u.name for u in unknown)
