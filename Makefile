@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PORT ?= 8501
 
-.PHONY: install run test eval bench
+.PHONY: install run test test-quick eval bench
 
 install:
 	$(PYTHON) -m pip install -q -r requirements.txt
@@ -14,8 +14,14 @@ run: install
 	$(PYTHON) -m streamlit run app.py --server.address localhost --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# All tiers: quick (no model), core (the model, loaded once), comparison (against the generic-RAG
+# baseline of eval/).
 test: install
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q tests
+
+# Parsing, store, 文号, responsibility, intent: no model, well under a minute.
+test-quick: install
+	$(PYTHON) -m pytest -q tests/quick
 
 eval: install
 	$(PYTHON) -m eval.run

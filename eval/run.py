@@ -1,7 +1,7 @@
 """Score the answer function on labelled questions, against a generic-RAG baseline.
 
     python -m eval.run                       # eval/queries.jsonl, all systems
-    python -m eval.run --queries ../shared/eval/dev-queries.jsonl --no-baseline
+    python -m eval.run --queries eval/dev-queries.jsonl --no-baseline
     python -m eval.run --sweep               # tune the hybrid's lexical weight
 
 Per kind of question it prints accuracy (the answer says what the label says), Hit@1, Hit@3 and
@@ -34,7 +34,7 @@ DEPTH = 10
 CHUNK, OVERLAP = 250, 50
 
 
-def _metrics(rows: list[tuple[bool, int | None]]) -> dict[str, float]:
+def metrics(rows: list[tuple[bool, int | None]]) -> dict[str, float]:
     if not rows:
         return {}
     return {
@@ -63,7 +63,7 @@ def score_system(
 class Baseline:
     """A generic RAG kit's retrieval: fixed-size overlapping chunks, no structure."""
 
-    def __init__(self, answerer: Answerer):
+    def __init__(self, answerer: Answerer, cache: VectorCache):
         store = answerer.store
         self.store, self.tokenizer, self.encoder = (
             store,
@@ -80,7 +80,6 @@ class Baseline:
         self.lexical = LexicalIndex.build([self.tokenizer.tokens(t) for _, t in self.chunks])
         self.dense = None
         if self.encoder is not None:
-            cache = VectorCache(settings().var_dir / "embeddings.sqlite3")
             vectors = cache.vectors(
                 self.encoder.name,
                 [t for _, t in self.chunks],
@@ -144,7 +143,7 @@ def print_table(results: dict[str, dict[str, list]]) -> None:
     for system, rows in results.items():
         everything = [row for kind in KINDS for row in rows.get(kind, [])]
         for kind in (*KINDS, "all"):
-            metric = _metrics(everything if kind == "all" else rows.get(kind, []))
+            metric = metrics(everything if kind == "all" else rows.get(kind, []))
             if metric:
                 print(
                     f"| {system} | {kind} | {metric['n']} | {metric['acc']:.3f} | {metric['hit1']:.3f} | "
@@ -171,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
             rows = score_system(answerer, queries, "hybrid", weight)
             everything = [row for kind in KINDS for row in rows.get(kind, [])]
-            metric = _metrics(everything)
+            metric = metrics(everything)
             print(
                 f"lexical weight {weight:.1f}: accuracy {metric['acc']:.3f}  MRR {metric['mrr']:.3f}"
             )
@@ -181,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in ("lexical", "dense", "hybrid")
     }
     if not args.no_baseline:
-        baseline = Baseline(answerer)
+        baseline = Baseline(answerer, VectorCache(config.var_dir / "embeddings.sqlite3"))
         results["baseline-bm25"] = baseline.score(queries, "bm25")
         results["baseline-dense"] = baseline.score(queries, "dense")
     print_table(results)

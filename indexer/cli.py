@@ -88,9 +88,7 @@ def responsibility_line(leads: list[str], unit_roles: dict[str, str]) -> str:
 
 def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
     store = open_store(config)
-    document = store.find_document(args.document) or next(
-        iter(store.find_documents_by_title(args.document)), None
-    )
+    document = store.find_document(args.document)
     if document is None:
         print(f"no document matches {args.document!r}", file=sys.stderr)
         return 2

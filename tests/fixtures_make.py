@@ -2,8 +2,7 @@
 
 Every maker is deterministic: the same text gives the same content (the DOCX and the unencrypted
 PDFs are byte-identical from run to run; an encrypted PDF carries a random file id). The seed is
-the 咸宁市教育局 notice 咸市教〔2021〕14号, read from ``corpus/`` in the repo, or from
-/work/shared/seed/ when the repo copy is absent.
+the 咸宁市教育局 notice 咸市教〔2021〕14号, read from ``corpus/`` in the repo.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_NAME = "xianning-jyj-2021-14.txt"
-_SEED_CANDIDATES = (REPO_ROOT / "corpus" / SEED_NAME, Path("/work/shared/seed") / SEED_NAME)
-SEED_PATH = next((p for p in _SEED_CANDIDATES if p.exists()), _SEED_CANDIDATES[0])
+SEED_PATH = REPO_ROOT / "corpus" / SEED_NAME
 
 # The first line of the seed's body: everything from here on must survive every format.
 SEED_BODY_START = "各县(市、区)教育局,局机关各科室、有关直属单位:"

@@ -134,9 +134,7 @@ class Answerer:
     def _scope(self, options: AskOptions, intent: Intent) -> SearchFilters:
         filters = SearchFilters(**vars(options.filters)) if options.filters else SearchFilters()
         if options.doc:
-            document = self.store.find_document(options.doc) or next(
-                iter(self.store.find_documents_by_title(options.doc)), None
-            )
+            document = self.store.find_document(options.doc)
             filters.doc_ids = {document.doc_id} if document else set()
         elif intent.place_doc_ids:
             # A place narrows what the filters already allow; it never widens it.
@@ -258,9 +256,7 @@ class Answerer:
 
     def _document(self, intent: Intent, options: AskOptions) -> tuple[dict, list[dict]]:
         text = intent.doc_text or ""
-        document = self.store.find_document(text) or next(
-            iter(self.store.find_documents_by_title(text)), None
-        )
+        document = self.store.find_document(text)
         if document is None:
             return {
                 "doc_number": normalise_doc_number(text) or "",

@@ -92,7 +92,13 @@ class Store:
         )
 
     def find_document(self, text: str) -> DocumentRecord | None:
-        """The document a 文号 in ``text`` names, in any bracket form; else one whose title matches."""
+        """The document ``text`` names: by a 文号 in it, in any bracket form; else by its title
+        (the exact title first, then one holding ``text``, documents with text before others)."""
+        return self._document_by_number(text) or next(
+            iter(self.find_documents_by_title(text)), None
+        )
+
+    def _document_by_number(self, text: str) -> DocumentRecord | None:
         for found in find_doc_numbers(text):
             number = found.number
             rows = self.db.execute(
@@ -108,11 +114,15 @@ class Store:
         return None
 
     def find_documents_by_title(self, text: str) -> list[DocumentRecord]:
+        """Documents whose title holds ``text`` (quotes, brackets and spaces aside): the exact
+        title first, then documents with their text here, then the rest."""
         key = title_key(text)
         if len(key) < 4:
             return []
-        rows = self.db.execute("SELECT doc_id, title FROM documents").fetchall()
-        return [self.document(r["doc_id"]) for r in rows if key in title_key(r["title"])]
+        rows = self.db.execute("SELECT doc_id, title, origin FROM documents").fetchall()
+        found = [r for r in rows if key in title_key(r["title"])]
+        found.sort(key=lambda r: (title_key(r["title"]) != key, r["origin"] != "text"))
+        return [document for r in found if (document := self.document(r["doc_id"]))]
 
     def clauses(self, doc_id: str) -> list[ClauseRecord]:
         rows = self.db.execute(

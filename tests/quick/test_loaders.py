@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import fixtures_make as fm  # noqa: E402
-from indexer.ingest.formats import (  # noqa: E402
+import fixtures_make as fm
+from indexer.ingest.formats import (
     SUPPORTED_SUFFIXES,
     LoadError,
     load,
     load_bytes,
     normalize_text,
 )
-from indexer.ingest.formats.reflow import reflow  # noqa: E402
+from indexer.ingest.formats.reflow import reflow
 
 MEIYU_NAME = "教育部关于切实加强新时代高等学校美育工作的意见.pdf"
 MEIYU_PDF = fm.REPO_ROOT / "corpus" / "meiyu" / MEIYU_NAME

