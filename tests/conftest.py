@@ -32,7 +32,7 @@ def registry() -> UnitRegistry:
 def corpus_store(tmp_path_factory, registry) -> Store:
     """The whole corpus (seed, catalogue, 学校美育 collection), built once."""
     store = Store(tmp_path_factory.mktemp("corpus") / "policy.sqlite3")
-    report = build(store, [CORPUS], registry)
+    report = build(store, [CORPUS], registry, CORPUS)
     assert report.errors == []
     return store
 

@@ -8,9 +8,12 @@ the registry does not know are still resolved, to a name qualified by that juris
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from indexer.ingest.formats.text import decode_text
 
 # Brackets, 、 and spaces differ between documents for one unit: 各县(市、区)教育局 = 各县市区教育局.
 _KEY_NOISE = re.compile(r"[\s　()（）〔〕\[\]【】［］、·.．]")
@@ -42,28 +45,57 @@ class Unit:
         return f"{self.jurisdiction}/{self.name}"
 
 
+class RegistryError(ValueError):
+    """The unit registry file cannot be used at all; the message names it."""
+
+
+_COLUMNS = ("name", "full_name", "jurisdiction", "kind", "aliases")
+_REQUIRED_COLUMNS = ("name", "jurisdiction")
+
+
 @dataclass
 class UnitRegistry:
     units: list[Unit] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # rows left out, one line each
     _by_key: dict[tuple[str, str], Unit] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, path: Path | None) -> UnitRegistry:
-        """Read ``units.csv`` (name, full_name, jurisdiction, kind, aliases separated by |)."""
+        """Read ``units.csv`` (name, full_name, jurisdiction, kind, aliases separated by |), in
+        UTF-8 or GBK as documents are. A row that cannot be used is left out and reported in
+        ``problems`` with its line; a file that cannot be used at all raises RegistryError."""
         registry = cls()
         if path is None or not path.exists():
             return registry
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                unit = Unit(
-                    name=row["name"].strip(),
-                    jurisdiction=row["jurisdiction"].strip(),
-                    kind=row.get("kind", "").strip(),
-                    full_name=row.get("full_name", "").strip(),
-                    in_registry=True,
+        try:
+            text, _ = decode_text(path.read_bytes())
+        except (OSError, ValueError) as error:
+            raise RegistryError(f"{path}: cannot read the unit registry ({error})") from None
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RegistryError(
+                f"{path}: the header must name the columns {', '.join(_COLUMNS)}; "
+                f"{', '.join(missing)} missing (found: {', '.join(reader.fieldnames or []) or 'none'})"
+            )
+        for row in reader:
+            line = reader.line_num
+            name, place = (row.get("name") or "").strip(), (row.get("jurisdiction") or "").strip()
+            if not name or not place or None in row:
+                registry.problems.append(
+                    f"{path}: line {line}: a unit needs a name and a jurisdiction, "
+                    f"and no more than {len(reader.fieldnames or [])} columns; the row was left out"
                 )
-                aliases = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
-                registry.add(unit, aliases)
+                continue
+            unit = Unit(
+                name=name,
+                jurisdiction=place,
+                kind=(row.get("kind") or "").strip(),
+                full_name=(row.get("full_name") or "").strip(),
+                in_registry=True,
+            )
+            aliases = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
+            registry.add(unit, aliases)
         return registry
 
     def add(self, unit: Unit, aliases: list[str]) -> None:

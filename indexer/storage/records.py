@@ -32,6 +32,7 @@ class DocumentRecord:
     conflicts: list[str]
     origin: str
     sources: list[str] = field(default_factory=list)
+    version_of: str | None = None  # a version: the document whose 文号 it shares, not its text
 
     @property
     def in_corpus(self) -> bool:

@@ -1,4 +1,9 @@
-"""The store's schema and how a connection to it is opened."""
+"""The store's schema and how a connection to it is opened.
+
+``SCHEMA_VERSION`` changes whenever a table changes; a store of another version is emptied and
+rebuilt from the corpus by the next build (the store is derived from the files, so nothing is
+lost), and refused with a clear error by readers until then.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ CREATE TABLE IF NOT EXISTS documents (
     index_no TEXT, subject TEXT, validity TEXT,
     fields_json TEXT NOT NULL DEFAULT '{}',
     conflicts_json TEXT NOT NULL DEFAULT '[]',
-    origin TEXT NOT NULL            -- text: its text is indexed; catalogue / citation: facts only
+    origin TEXT NOT NULL,           -- text: its text is indexed, catalogue / citation: facts only,
+                                    -- version: another text of a 文号, kept apart
+    version_of TEXT                 -- for a version: the document it disagrees with
 );
 CREATE INDEX IF NOT EXISTS documents_number ON documents(doc_number);
 CREATE TABLE IF NOT EXISTS sources (
@@ -24,7 +31,9 @@ CREATE TABLE IF NOT EXISTS sources (
     kind TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     encoding TEXT,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'text',  -- text: in the document's clauses, version: kept apart
+    first_build INTEGER NOT NULL DEFAULT 0  -- the build that first indexed this file
 );
 CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
 CREATE TABLE IF NOT EXISTS clauses (
@@ -100,12 +109,61 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
+SCHEMA_VERSION = "2"
+SCHEMA_KEY = "schema"
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be used: not a database, or made by another version of the program.
+    The message is one line naming the file and the command that fixes it."""
+
+
 def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Streamlit serves sessions from several threads; every use here is short and read-mostly.
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.executescript(SCHEMA)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+        if _version(connection) is None and not _has_data(connection):
+            connection.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (SCHEMA_KEY, SCHEMA_VERSION),
+            )
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise StoreError(
+            f"{path}: not a readable knowledge base ({error}); move it aside and run "
+            f"`python -m indexer build` to make a new one from the corpus"
+        ) from None
     return connection
+
+
+def is_current(connection: sqlite3.Connection) -> bool:
+    return _version(connection) == SCHEMA_VERSION
+
+
+def reset(connection: sqlite3.Connection) -> None:
+    """Drop every table and make them anew, inside the caller's transaction."""
+    tables = [
+        row[0]
+        for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    for table in tables:
+        connection.execute(f"DROP TABLE {table}")
+    for statement in SCHEMA.split(";"):  # (no semicolon inside the schema's comments)
+        if statement.strip():
+            connection.execute(statement)
+    connection.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (SCHEMA_KEY, SCHEMA_VERSION))
+
+
+def _version(connection: sqlite3.Connection) -> str | None:
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
+    return row[0] if row else None
+
+
+def _has_data(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None

@@ -17,26 +17,58 @@ from indexer.ingest.docnum import find_doc_numbers
 from indexer.ingest.units import clean_unit_name, unit_key
 from indexer.storage.records import CLAUSE_COLUMNS, DOCUMENT_COLUMNS, ClauseRecord, DocumentRecord
 from indexer.storage.references import title_key
-from indexer.storage.schema import connect
+from indexer.storage.schema import StoreError, connect, is_current, reset
 from indexer.storage.writes import GENERATION_KEY, StoreWriter
 
-__all__ = ["GENERATION_KEY", "ClauseRecord", "DocumentRecord", "Store"]
+__all__ = ["GENERATION_KEY", "ClauseRecord", "DocumentRecord", "Store", "StoreError"]
 
 
 class Store:
     """Reads and writes the clause store."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, create: bool = True):
+        """Open the store at ``path``. Readers pass ``create=False``: a path where no store is
+        (a mistyped --var) is an error, not a new empty store."""
         self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise StoreError(
+                f"{self.path}: no knowledge base here; build one with `python -m indexer build` "
+                f"(or check --var / $POLICY_KB_VAR)"
+            )
         self.db = connect(self.path)
+        if not create and not is_current(self.db):
+            self.db.close()
+            raise StoreError(
+                f"{self.path}: made by another version of this program; rebuild it with "
+                f"`python -m indexer build`"
+            )
 
     def close(self) -> None:
         self.db.close()
 
+    def hold_snapshot(self) -> None:
+        """Read from one snapshot from now on, whatever builds commit meanwhile, until
+        ``release_snapshot``: an answerer's passages, clauses and index stay one generation."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+            self.db.execute("SELECT 1 FROM meta LIMIT 1")  # the snapshot starts at the first read
+
+    def release_snapshot(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the tables are this program's; a build empties and refills them if not."""
+        return is_current(self.db)
+
     @contextmanager
     def transaction(self) -> Iterator[StoreWriter]:
-        """One write transaction: everything in it is committed together or not at all."""
+        """One write transaction: everything in it is committed together or not at all. A store of
+        another schema version is emptied first (the build then reads every file again)."""
         self.db.execute("BEGIN IMMEDIATE")
+        if not is_current(self.db):
+            reset(self.db)
         try:
             yield StoreWriter(self.db)
         except BaseException:
@@ -46,10 +78,12 @@ class Store:
 
     # -- what a build compares against ------------------------------------------------------
 
-    def source_hashes(self) -> dict[str, tuple[str, str]]:
-        """path → (content hash, doc_id) of every indexed source."""
-        rows = self.db.execute("SELECT path, content_hash, doc_id FROM sources")
-        return {row["path"]: (row["content_hash"], row["doc_id"]) for row in rows}
+    def sources(self) -> dict[str, tuple[str, str, int]]:
+        """key → (content hash, doc_id, first build) of every indexed file."""
+        rows = self.db.execute("SELECT path, content_hash, doc_id, first_build FROM sources")
+        return {
+            row["path"]: (row["content_hash"], row["doc_id"], row["first_build"]) for row in rows
+        }
 
     def source_texts(self, doc_id: str) -> list[sqlite3.Row]:
         return self.db.execute(
@@ -89,7 +123,15 @@ class Store:
             conflicts=json.loads(row["conflicts_json"]),
             origin=row["origin"],
             sources=sources,
+            version_of=row["version_of"],
         )
+
+    def versions_of(self, doc_id: str) -> list[DocumentRecord]:
+        """Other texts of the document's 文号 that disagree with it, kept apart."""
+        rows = self.db.execute(
+            "SELECT * FROM documents WHERE version_of = ? ORDER BY doc_id", (doc_id,)
+        ).fetchall()
+        return [self._document(row) for row in rows]
 
     def find_document(self, text: str) -> DocumentRecord | None:
         """The document ``text`` names: by a 文号 in it, in any bracket form; else by its title
@@ -102,7 +144,8 @@ class Store:
         for found in find_doc_numbers(text):
             number = found.number
             rows = self.db.execute(
-                "SELECT doc_id, doc_number FROM documents WHERE doc_number LIKE ?",
+                "SELECT doc_id, doc_number FROM documents "
+                "WHERE doc_number LIKE ? AND origin != 'version'",
                 (f"%〔{number.year}〕{number.serial}号",),
             ).fetchall()
             exact = [r for r in rows if r["doc_number"] == number.canonical]

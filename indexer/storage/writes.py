@@ -27,11 +27,22 @@ class StoreWriter:
         self.db = db
 
     def put_source(
-        self, path: str, doc_id: str, kind: str, content_hash: str, encoding: str, text: str
+        self,
+        path: str,
+        doc_id: str,
+        kind: str,
+        content_hash: str,
+        encoding: str,
+        text: str,
+        build_number: int,
     ) -> None:
+        """Keep a file's text; a file seen before keeps the number of the build that first saw it."""
         self.db.execute(
-            "INSERT OR REPLACE INTO sources(path, doc_id, kind, content_hash, encoding, text) VALUES (?,?,?,?,?,?)",
-            (path, doc_id, kind, content_hash, encoding, text),
+            "INSERT INTO sources(path, doc_id, kind, content_hash, encoding, text, first_build) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET doc_id = excluded.doc_id, "
+            "kind = excluded.kind, content_hash = excluded.content_hash, "
+            "encoding = excluded.encoding, text = excluded.text",
+            (path, doc_id, kind, content_hash, encoding, text, build_number),
         )
 
     def delete_source(self, path: str) -> None:
@@ -43,7 +54,9 @@ class StoreWriter:
             self.db.execute(f"DELETE FROM {table} WHERE clause_id IN ({clause_ids})", (doc_id,))
         self.db.execute("DELETE FROM citations WHERE citing_doc_id = ?", (doc_id,))
         self.db.execute("DELETE FROM clauses WHERE doc_id = ?", (doc_id,))
-        self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        self.db.execute(
+            "DELETE FROM documents WHERE doc_id = ? OR version_of = ?", (doc_id, doc_id)
+        )
 
     def put_registry(self, registry: UnitRegistry) -> None:
         for unit in registry.units:
@@ -78,6 +91,9 @@ class StoreWriter:
     ) -> list[Unit]:
         """Write a parsed document; returns the units it names that the registry does not know."""
         self.delete_document(document.doc_id)
+        keys = [source.path for source in document.sources]
+        marks = ",".join("?" * len(keys))
+        self.db.execute(f"UPDATE sources SET role = 'text' WHERE path IN ({marks})", keys)
         values = [getattr(document, column) for column in DOCUMENT_COLUMNS]
         self.db.execute(
             f"INSERT INTO documents(doc_id, {', '.join(DOCUMENT_COLUMNS)}, fields_json, conflicts_json, origin) "
@@ -137,6 +153,22 @@ class StoreWriter:
             )
         return list(unknown.values())
 
+    def put_version(self, version: Document, of: Document, label: str) -> str:
+        """Keep another text of ``of``'s 文号 apart: a document card of its own (facts and
+        conflict, no clauses), its files marked as a version. Returns its document id."""
+        keys = [source.path for source in version.sources]
+        doc_id = f"{of.doc_id}#{label}"
+        values = [getattr(version, column) for column in DOCUMENT_COLUMNS]
+        self.db.execute(
+            f"INSERT OR REPLACE INTO documents(doc_id, {', '.join(DOCUMENT_COLUMNS)}, fields_json, "
+            f"conflicts_json, origin, version_of) "
+            f"VALUES (?, {', '.join('?' * len(DOCUMENT_COLUMNS))}, ?, ?, 'version', ?)",
+            (doc_id, *values, _dump(version.fields), _dump(version.conflicts), of.doc_id),
+        )
+        marks = ",".join("?" * len(keys))
+        self.db.execute(f"UPDATE sources SET role = 'version' WHERE path IN ({marks})", keys)
+        return doc_id
+
     def put_catalogue(self, path: str, entries: list[dict]) -> None:
         self.db.execute("DELETE FROM catalogue WHERE path = ?", (path,))
         for entry in entries:
@@ -158,7 +190,8 @@ class StoreWriter:
         by_number = {
             r["doc_number"]: r["doc_id"]
             for r in self.db.execute(
-                "SELECT doc_id, doc_number FROM documents WHERE doc_number IS NOT NULL"
+                "SELECT doc_id, doc_number FROM documents "
+                "WHERE doc_number IS NOT NULL AND origin != 'version'"
             )
         }
         for row in self.db.execute("SELECT facts_json FROM catalogue").fetchall():
@@ -170,7 +203,8 @@ class StoreWriter:
         ).fetchall()
         for row in cited:
             if not self.db.execute(
-                "SELECT 1 FROM documents WHERE doc_number = ?", (row["cited_number"],)
+                "SELECT 1 FROM documents WHERE doc_number = ? AND origin != 'version'",
+                (row["cited_number"],),
             ).fetchone():
                 self.db.execute(
                     "INSERT INTO documents(doc_id, doc_number, title, origin) VALUES (?,?,?, 'citation')",
@@ -178,12 +212,15 @@ class StoreWriter:
                 )
         self.db.execute("UPDATE citations SET cited_doc_id = NULL")
         self.db.execute(
-            "UPDATE citations SET cited_doc_id = (SELECT doc_id FROM documents d WHERE d.doc_number = cited_number) "
+            "UPDATE citations SET cited_doc_id = (SELECT doc_id FROM documents d "
+            "WHERE d.doc_number = cited_number AND d.origin != 'version') "
             "WHERE cited_number IS NOT NULL"
         )
         titles = {
             title_key(r["title"]): r["doc_id"]
-            for r in self.db.execute("SELECT doc_id, title FROM documents WHERE title != ''")
+            for r in self.db.execute(
+                "SELECT doc_id, title FROM documents WHERE title != '' AND origin != 'version'"
+            )
         }
         for row in self.db.execute(
             "SELECT rowid, cited_title FROM citations WHERE cited_doc_id IS NULL AND cited_title IS NOT NULL"

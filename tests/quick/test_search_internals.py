@@ -106,11 +106,11 @@ def test_index_follows_the_store(seed_dir, tmp_path, registry):
     from indexer.storage.store import Store
 
     store = Store(tmp_path / "policy.sqlite3")
-    build(store, [seed_dir], registry)
+    build(store, [seed_dir], registry, seed_dir)
     folder = tmp_path / "index"
     first = open_index(store, folder, None)
     assert first.search("特岗计划", k=1, mode="lexical")
     (seed_dir / "xianning-jyj-2021-14.txt").unlink()
-    build(store, [seed_dir], registry)
+    build(store, [seed_dir], registry, seed_dir)
     again = open_index(store, folder, None)
     assert again.search("特岗计划", k=1, mode="lexical") == []

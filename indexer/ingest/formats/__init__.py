@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.config import DEFAULT_LIMITS, MB, Limits
 from indexer.documents import Source
 from indexer.ingest.formats import docx, html, pdf, text
-from indexer.ingest.formats.base import LoadError, normalize_text
+from indexer.ingest.formats.base import LoadError, normalize_text, over_limit
 
 __all__ = ["FORMATS", "LoadError", "SUPPORTED_SUFFIXES", "load", "load_bytes", "normalize_text"]
 
@@ -29,7 +30,7 @@ __all__ = ["FORMATS", "LoadError", "SUPPORTED_SUFFIXES", "load", "load_bytes", "
 @dataclass(frozen=True)
 class Format:
     kind: str  # what the store records: txt / pdf / docx / html
-    read: Callable[[str, bytes], tuple[str, str]]  # (name, data) → (text, encoding)
+    read: Callable[[str, bytes, Limits], tuple[str, str]]  # (name, data, limits) → (text, encoding)
 
 
 FORMATS: dict[str, Format] = {
@@ -51,11 +52,14 @@ _HINTS = {
 }
 
 
-def load(path: Path | str) -> Source:
+def load(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> Source:
     """Load a file; the format comes from its suffix (.txt .pdf .docx .html .htm)."""
     path = Path(path)
     _format_of(path.name, path)
     try:
+        size = path.stat().st_size
+        if size > limits.max_file_mb * MB:
+            raise over_limit(path, "file of", size / MB, limits.max_file_mb, "max_file_mb")
         data = path.read_bytes()
     except FileNotFoundError:
         raise LoadError(path, "file not found") from None
@@ -65,16 +69,16 @@ def load(path: Path | str) -> Source:
         raise LoadError(path, "permission denied") from None
     except OSError as exc:
         raise LoadError(path, f"cannot read file ({exc.strerror or exc})") from None
-    return load_bytes(str(path), data)
+    return load_bytes(str(path), data, limits)
 
 
-def load_bytes(name: str, data: bytes) -> Source:
+def load_bytes(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Source:
     """Load bytes: ``name`` (a path, or a file name as uploaded) decides the format and labels
     errors."""
     found = _format_of(name, name)
     if not data.strip(b" \t\r\n\x00\x0b\x0c"):
         raise LoadError(name, "empty document")
-    raw, encoding = found.read(name, bytes(data))
+    raw, encoding = found.read(name, bytes(data), limits)
     normalised = normalize_text(raw)
     if not normalised.strip():
         raise LoadError(name, "empty document")

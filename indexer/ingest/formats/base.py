@@ -39,3 +39,12 @@ def normalize_text(text: str) -> str:
 def describe_error(exc: BaseException) -> str:
     msg = str(exc).strip() or type(exc).__name__
     return msg if len(msg) < 200 else msg[:197] + "..."
+
+
+def over_limit(name: Path | str, what: str, amount: float, limit: float, key: str) -> LoadError:
+    """The one-line error of a file over a limit of ``kb.toml``: what, how much, which limit."""
+    return LoadError(name, f"{what} {_amount(amount)}, over the limit of {_amount(limit)} ({key})")
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"

@@ -7,14 +7,15 @@ import io
 import re
 import zipfile
 
-from indexer.ingest.formats.base import LoadError, describe_error
+from indexer.config import MB, Limits
+from indexer.ingest.formats.base import LoadError, describe_error, over_limit
 from indexer.ingest.numerals import format_chinese_number
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 
-def read(name: str, data: bytes) -> tuple[str, str]:
+def read(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     """(text, encoding) of a Word document."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise LoadError(
@@ -23,6 +24,7 @@ def read(name: str, data: bytes) -> tuple[str, str]:
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LoadError(name, "corrupt .docx: not a ZIP package")
+    _check_unpacked_size(name, data, limits)
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
@@ -42,6 +44,21 @@ def read(name: str, data: bytes) -> tuple[str, str]:
     except Exception as exc:
         raise LoadError(name, f"corrupt .docx: {describe_error(exc)}") from None
     return "\n".join(walker.lines), "utf-8"
+
+
+def _check_unpacked_size(name: str, data: bytes, limits: Limits) -> None:
+    """Refuse a package whose parts unpack to more than the limit, before anything unpacks them:
+    a 1 MB file can hold a gigabyte of zeros. The sizes the ZIP directory declares are checked
+    here; python-docx then reads through zipfile, which stops at the declared size."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LoadError(name, f"corrupt .docx: {describe_error(exc)}") from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limits.max_unpacked_mb * MB:
+        raise over_limit(
+            name, "parts unpacking to", unpacked / MB, limits.max_unpacked_mb, "max_unpacked_mb"
+        )
 
 
 def _children(el, name: str):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from indexer.config import Limits
 from indexer.ingest.formats.base import LoadError
 from indexer.ingest.formats.text import decode_text
 
@@ -27,7 +28,7 @@ _CJK_BREAK_RE = re.compile(
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def read(name: str, data: bytes) -> tuple[str, str]:
+def read(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     """(text, encoding) of an HTML page."""
     head = data[:8192]
     m = _CHARSET_RE.search(head) or _XML_ENC_RE.search(head)

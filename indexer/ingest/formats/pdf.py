@@ -9,7 +9,13 @@ import re
 import unicodedata
 from collections import Counter
 
-from indexer.ingest.formats.base import CONTROL_CHARACTERS, LoadError, describe_error
+from indexer.config import MB, Limits
+from indexer.ingest.formats.base import (
+    CONTROL_CHARACTERS,
+    LoadError,
+    describe_error,
+    over_limit,
+)
 from indexer.ingest.formats.reflow import PositionedLine, reflow, text_width
 from indexer.ingest.metadata import header_field_starts, starts_with_header_field
 
@@ -178,7 +184,26 @@ def _fix_pdf_chars(text: str) -> str:
     return re.sub(r"[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff]", fix, text)
 
 
-def read(name: str, data: bytes) -> tuple[str, str]:
+def _content_bytes(pages: list) -> int:
+    """Decoded bytes of content the pages' text extraction will walk: a stream shared by many
+    pages counts once per page, but is decoded (and measured) once."""
+    sizes: dict[int, int] = {}
+    total = 0
+    for page in pages:
+        contents = page.get("/Contents")
+        if contents is None:
+            continue
+        streams = contents.get_object()
+        for stream in streams if isinstance(streams, list) else [streams]:
+            obj = stream.get_object()
+            key = id(obj)
+            if key not in sizes:
+                sizes[key] = len(obj.get_data()) if hasattr(obj, "get_data") else 0
+            total += sizes[key]
+    return total
+
+
+def read(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     """(text, encoding) of a PDF: the text layer re-flowed into paragraphs."""
     try:
         from pypdf import PdfReader
@@ -208,13 +233,25 @@ def read(name: str, data: bytes) -> tuple[str, str]:
         if not ok:
             raise LoadError(name, "encrypted PDF: it needs a password to open")
     try:
+        count = len(reader.pages)
+        if count > limits.max_pdf_pages:
+            raise over_limit(name, "PDF of", count, limits.max_pdf_pages, "max_pdf_pages") from None
         pages = list(reader.pages)
+        content = _content_bytes(pages)
+    except LoadError:
+        raise
     except Exception as exc:
         raise LoadError(
             name, f"corrupt PDF: cannot read its pages ({describe_error(exc)})"
         ) from None
     if not pages:
         raise LoadError(name, "corrupt PDF: it has no pages")
+    if content > limits.max_pdf_content_mb * MB:
+        # Text extraction walks every operator of every page: pages sharing one huge content
+        # stream would cost its size once per page.
+        raise over_limit(
+            name, "page content of", content / MB, limits.max_pdf_content_mb, "max_pdf_content_mb"
+        )
     page_lines: list[list[PositionedLine]] = []
     for number, page in enumerate(pages, start=1):
         collector = _LineCollector(number)

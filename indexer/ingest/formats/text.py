@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 
+from indexer.config import Limits
 from indexer.ingest.formats.base import LoadError
 
 _GB_ALIASES = {"gb2312", "gbk", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "ms936", "gb18030", "euc-cn", "csgb2312", "chinese"}  # fmt: skip
@@ -108,7 +109,7 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     return str(best), best.encoding
 
 
-def read(name: str, data: bytes) -> tuple[str, str]:
+def read(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     """(text, encoding) of a text file."""
     if data.startswith(b"%PDF-"):
         raise LoadError(name, "this is a PDF file, not text; rename it to .pdf")
