@@ -11,17 +11,26 @@ from pathlib import Path
 from indexer.answering.answer import AskOptions
 from indexer.answering.duties import Duties, leader_duties, unit_duties
 from indexer.config import Settings, settings
+from indexer.ingest.units import RegistryError
 from indexer.kb import build_store, open_answerer
+from indexer.present.labels import responsibility_line
 from indexer.retrieval.generations import IndexModelMismatch, open_index, rebuild_index
-from indexer.storage.store import Store
+from indexer.retrieval.search import StaleIndex
+from indexer.storage.build import BuildBusy
+from indexer.storage.store import Store, StoreError
 
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def open_store(config: Settings) -> Store:
-    return Store(config.store_path)
+def read_store(config: Settings) -> Store:
+    """The store for reading, which must exist (a mistyped --var is an error, not a new store)."""
+    return Store(config.store_path, create=False)
+
+
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _progress_bar(files):
@@ -32,16 +41,25 @@ def _progress_bar(files):
 
 def _cmd_build(args: argparse.Namespace, config: Settings) -> int:
     paths = [Path(p) for p in args.paths] or [config.corpus_dir]
-    report = build_store(config, paths, progress=None if args.json else _progress_bar)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    report = build_store(
+        config, paths, progress=None if args.json else _progress_bar, waiting=_say_waiting
+    )
     if args.json:
         _print_json(asdict(report))
     else:
         print(
             f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-            f"removed {len(report.removed)}, errors {len(report.errors)}"
+            f"removed {len(report.removed)}, errors {len(report.errors)}, "
+            f"conflicts {len(report.conflicts)}"
         )
         for line in report.errors:
             print(f"error: {line}", file=sys.stderr)
+        for line in report.conflicts:
+            print(f"conflict: {line}", file=sys.stderr)
         for doc, names in report.unknown_units.items():
             print(f"units not in the registry ({doc}): {'、'.join(names)}")
     return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
@@ -55,6 +73,7 @@ def _outline(store: Store, doc_id: str) -> dict:
         "document": asdict(document),
         "cites": [dict(r) for r in store.cites(doc_id)],
         "cited_by": [{"clause_id": c, "doc_number": d} for c, d in store.cited_by(doc_id)],
+        "versions": [asdict(version) for version in store.versions_of(doc_id)],
         "clauses": [
             {
                 "clause_id": c.clause_id,
@@ -73,21 +92,8 @@ def _outline(store: Store, doc_id: str) -> dict:
     }
 
 
-ROLE_LABELS = {"lead": "牵头单位", "responsible": "责任单位", "cooperating": "配合单位"}
-
-
-def responsibility_line(leads: list[str], unit_roles: dict[str, str]) -> str:
-    """牵头领导: 李祖习  责任单位: 局基础教育科、各县市区教育局 — each role as the note gives it."""
-    parts = [f"牵头领导: {'、'.join(leads)}"] if leads else []
-    for role, label in ROLE_LABELS.items():
-        names = [name for name, given in unit_roles.items() if given == role]
-        if names:
-            parts.append(f"{label}: {'、'.join(names)}")
-    return "  ".join(parts)
-
-
 def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
-    store = open_store(config)
+    store = read_store(config)
     document = store.find_document(args.document)
     if document is None:
         print(f"no document matches {args.document!r}", file=sys.stderr)
@@ -105,6 +111,10 @@ def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
         print("（仅有目录信息，正文未收录）")
     for conflict in document.conflicts:
         print(f"⚠ {conflict}")
+    for version in outline["versions"]:
+        print(
+            f"另一版本（未并入检索）: {version['title']}  原文件: {'、'.join(version['sources'])}"
+        )
     for clause in outline["clauses"]:
         indent = "  " * max(clause["level"] - 1, 0)
         task = f"[任务{clause['task_no']}] " if clause["task_no"] else ""
@@ -134,7 +144,7 @@ def _print_duties(duties: Duties) -> None:
 
 
 def _cmd_duties(args: argparse.Namespace, config: Settings) -> int:
-    store = open_store(config)
+    store = read_store(config)
     doc_id = None
     if args.doc:
         document = store.find_document(args.doc)
@@ -155,7 +165,7 @@ def _cmd_duties(args: argparse.Namespace, config: Settings) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace, config: Settings) -> int:
-    store = open_store(config)
+    store = read_store(config)
     stats = store.stats()
     unresolved = [dict(r) for r in store.unresolved_citations()]
     if args.json:
@@ -171,23 +181,52 @@ def _cmd_stats(args: argparse.Namespace, config: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, config: Settings) -> int:
-    answerer = open_answerer(config, lexical_only=args.lexical_only, progress=not args.json)
-    options = AskOptions(k=args.k, doc=args.doc, mode=args.mode)
-    if args.jsonl:
-        # One question per line on stdin, one answer per line: models load once for the batch.
-        for line in sys.stdin:
-            if line.strip():
-                print(json.dumps(answerer.ask(line, options), ensure_ascii=False), flush=True)
-        return 0
-    if not args.question:
-        print("ask needs a question, or --jsonl with questions on stdin", file=sys.stderr)
+    if args.k <= 0:
+        print("error: -k must be a positive number of hits", file=sys.stderr)
         return 2
+    if args.lexical_only and args.mode == "dense":
+        print("error: --lexical-only and --mode dense contradict each other", file=sys.stderr)
+        return 2
+    if not args.jsonl and not (args.question or "").strip():
+        print("error: ask needs a question, or --jsonl with questions on stdin", file=sys.stderr)
+        return 2
+    answerer = open_answerer(config, lexical_only=args.lexical_only, progress=not args.json)
+    mode = "lexical" if args.lexical_only else args.mode
+    options = AskOptions(k=args.k, doc=args.doc, mode=mode)
+    if args.jsonl:
+        return _answer_lines(answerer, options)
     result = answerer.ask(args.question, options)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _print_answer(result)
     return 0
+
+
+def _answer_lines(answerer, options: AskOptions) -> int:
+    """One JSON line per input line, in order, so answers match questions by position; a line that
+    cannot be answered (blank, not UTF-8, anything else) gets {"query", "error"} and the batch
+    goes on. Models load once for the batch."""
+    for raw in sys.stdin.buffer:
+        line = raw.rstrip(b"\r\n")
+        try:
+            question = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            question = line.decode("utf-8", errors="replace")
+            result = {"query": question, "error": f"not UTF-8 text ({error.reason})"}
+        else:
+            result = _answer_one(answerer, question, options)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _answer_one(answerer, question: str, options: AskOptions) -> dict:
+    if not question.strip():
+        return {"query": question, "error": "empty question"}
+    try:
+        return answerer.ask(question, options)
+    except Exception as error:  # noqa: BLE001 - one bad line must not end the batch
+        return {"query": question, "error": f"{type(error).__name__}: {error}"}
 
 
 def _print_answer(result: dict) -> None:
@@ -218,7 +257,7 @@ def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
     (the way to change the embedding model)."""
     from indexer.retrieval.encoder import load_encoder
 
-    store = open_store(config)
+    store = read_store(config)
     encoder = None if args.lexical_only else load_encoder(config.model)
     if args.rebuild:
         index = rebuild_index(store, config.index_dir, encoder, progress=True)
@@ -282,9 +321,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "duties" and not (args.unit or args.leader):
         parser().error("duties needs a unit or --leader NAME")
-    config = settings(var_dir=args.var, corpus_dir=args.corpus, model=args.model)
     try:
+        config = settings(var_dir=args.var, corpus_dir=args.corpus, model=args.model)
         return args.handler(args, config)
-    except (IndexModelMismatch, ValueError) as error:  # a wrong model name or path, a mixed index
+    except (
+        StoreError,
+        RegistryError,
+        BuildBusy,
+        IndexModelMismatch,
+        StaleIndex,
+        ValueError,
+    ) as error:
+        # A missing or broken store, a bad registry or settings file, a wrong model name or
+        # path, a mixed index: one line naming the file or the option, never a traceback.
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from indexer.answering.duties import Duties, leader_duties, unit_duties
 from indexer.answering.intent import Intent, Vocabulary, understand
+from indexer.config import DEFAULT_LIMITS, Limits
 from indexer.ingest.docnum import normalise_doc_number
 from indexer.retrieval.search import SearchFilters, SearchIndex
 from indexer.storage.store import ClauseRecord, DocumentRecord, Store
@@ -87,13 +88,19 @@ def document_dict(document: DocumentRecord, cited_by: list[tuple[str, str]]) -> 
 class Answerer:
     """Answers questions over one store and its search index."""
 
-    def __init__(self, store: Store, index: SearchIndex):
+    def __init__(self, store: Store, index: SearchIndex, limits: Limits = DEFAULT_LIMITS):
         self.store = store
         self.index = index
+        self.limits = limits
         self.vocabulary = Vocabulary.from_store(store)
         self._task_of: dict[str, str] = {}
         self._task_area: frozenset[str] = frozenset()
         self._map_tasks()
+
+    def close(self) -> None:
+        """Let go of the store's snapshot (and the store): builds may reclaim what it held."""
+        self.store.release_snapshot()
+        self.store.close()
 
     def _map_tasks(self) -> None:
         """Each clause under a task (a paragraph developing a numbered item) answers for that task."""
@@ -114,6 +121,12 @@ class Answerer:
     def ask(self, question: str, options: AskOptions | None = None) -> dict:
         options = options or AskOptions()
         question = question.strip()
+        notice = None
+        cap = self.limits.max_question_chars
+        if len(question) > cap:
+            # Every step's cost grows with the question; nobody types a page into a search box.
+            question = question[:cap]
+            notice = f"问题过长，只按前 {cap} 个字回答（max_question_chars）"
         intent = understand(question, self.vocabulary)
         scope = self._scope(options, intent)
         # Once a place has narrowed the documents, its name only adds noise to the ranking.
@@ -129,7 +142,10 @@ class Answerer:
             answer, hits = self._who(topic, scope, options)
         else:
             answer, hits = self._search(topic, scope, options)
-        return {"query": question, "intent": intent.kind, "answer": answer, "hits": hits}
+        result = {"query": question, "intent": intent.kind, "answer": answer, "hits": hits}
+        if notice:
+            result["notice"] = notice
+        return result
 
     def _scope(self, options: AskOptions, intent: Intent) -> SearchFilters:
         filters = SearchFilters(**vars(options.filters)) if options.filters else SearchFilters()

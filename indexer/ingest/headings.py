@@ -18,8 +18,11 @@ _SCHEMES: list[tuple[int, re.Pattern[str], str]] = [
     (40, re.compile(rf"^[（(][\s　]*([{_CN}]+)[\s　]*[）)][\s　]*[、.．]?[\s　]*"), "cn"),
     # "第三条规定的…" continues a sentence about an article; it does not start one.
     (45, re.compile(rf"^第([{_CN}]+)条(?![的规所中内])[\s　]*"), "cn"),
-    (50, re.compile(r"^([0-9０-９]{1,2})[\s　]*[.．、](?![0-9０-９])[\s　]*"), "digit"),
-    (60, re.compile(r"^[（(][\s　]*([0-9０-９]{1,2})[\s　]*[）)][\s　]*"), "digit"),
+    # Any number of digits: a list of answers or measures runs past 99. A number that long, or one
+    # glued to the next digit ("20．2021版…", but also "3.5亿元…"), is a heading only where the
+    # sequence expects it (see Heading.needs_sequence).
+    (50, re.compile(r"^([0-9０-９]{1,4})[\s　]*[.．、][\s　]*"), "digit"),
+    (60, re.compile(r"^[（(][\s　]*([0-9０-９]{1,4})[\s　]*[）)][\s　]*"), "digit"),
     (70, re.compile(rf"^([{_CIRCLED}])[\s　]*"), "circled"),
 ]
 # Export damage: "1坚持育人为本" lost its dot. Measure words after a number mean a quantity instead.
@@ -35,7 +38,14 @@ class Heading:
     number: int
     marker: str  # canonical marker: 一、 / （一） / 1. / （1） / 第一条 …
     rest: str  # text after the marker
-    damaged: bool = False
+    damaged: bool = False  # "1坚持…": the dot lost in export
+    glued: bool = False  # a digit right after the marker: "20．2021版…" or "3.5亿元…"
+
+    @property
+    def needs_sequence(self) -> bool:
+        """Whether the marker may as well be the start of a sentence (a quantity, a year, a
+        decimal): then it is a heading only as the first item or the one after the last."""
+        return self.damaged or self.glued or self.number > 99
 
 
 # How each rank's marker is written in paths and citations, whatever the document's brackets.
@@ -71,7 +81,8 @@ def match_heading(text: str) -> Heading | None:
             number = int(raw)
         else:
             number = _CIRCLED.index(raw) + 1
-        return Heading(rank, number, _canonical_marker(rank, raw), rest)
+        glued = numbering == "digit" and rest[:1].translate(FULLWIDTH_DIGITS).isdigit()
+        return Heading(rank, number, _canonical_marker(rank, raw), rest, glued=glued)
     damaged = _DAMAGED.match(text)
     if damaged:
         return Heading(

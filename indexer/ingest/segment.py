@@ -64,6 +64,12 @@ def _strip_notes(text: str) -> tuple[str, Responsibility | None]:
 
 
 _PRINCIPLE = re.compile(r"^(——|--|—)?\s*坚持")
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
+_CELL_CHARS = 24
+
+
+def _is_cell(text: str) -> bool:
+    return len(text) <= _CELL_CHARS and not _SENTENCE_END.search(text)
 
 
 class _Segmenter:
@@ -76,6 +82,7 @@ class _Segmenter:
         self.last_number: dict[tuple[str | None, int], int] = {}
         self.seen_ids: dict[str, int] = {}
         self.after_signature = False
+        self.last_line = -1  # index of the last line that went into a clause
 
     def run(self) -> list[Clause]:
         for line in self.lines:
@@ -99,6 +106,7 @@ class _Segmenter:
                 self._add_heading(line, heading)
             else:
                 self._add_paragraph(line)
+            self.last_line = line.index
         return self.clauses
 
     def _parent_id(self) -> str | None:
@@ -113,8 +121,8 @@ class _Segmenter:
         if heading is None:
             return None
         key = (self._parent_below(heading.rank), heading.rank)
-        if heading.damaged and heading.number not in (1, self.last_number.get(key, 0) + 1):
-            return None  # a number at the start of a sentence, not a lost-dot heading
+        if heading.needs_sequence and heading.number not in (1, self.last_number.get(key, 0) + 1):
+            return None  # a number at the start of a sentence, not the next item
         return heading
 
     def _add_heading(self, line: _Line, heading: Heading) -> None:
@@ -148,6 +156,11 @@ class _Segmenter:
         if heading is not None and heading is self.clauses[-1] and heading.kind == "heading":
             self._merge_into_heading(heading, line, body, responsibility)
             return
+        if self._continues_cells(line, body):
+            self._extend(self.clauses[-1], line, body, kind="cells")
+            if responsibility:
+                self._attach(responsibility)
+            return
         title = lead_sentence(body)
         if _PRINCIPLE.match(body):
             kind = "principle"
@@ -174,13 +187,30 @@ class _Segmenter:
     ) -> None:
         """A bare heading (一、指导思想) and the paragraph under it are one clause, as when the
         body follows the heading on its line (（一）指导思想。以…)."""
-        heading.text = f"{heading.text}\n{body}"
-        heading.end = line.start + len(line.text)
-        heading.kind = "item"
+        self._extend(heading, line, body, kind="item")
         if responsibility:
             self._attach(responsibility)
-        self.seen_ids[heading.clause_id.split("-")[0]] -= 1
-        heading.clause_id = self._unique_id(clause_id_for(self.doc_key, heading.path, heading.text))
+
+    def _continues_cells(self, line: _Line, body: str) -> bool:
+        """A table exported one cell per line (序号 / 县区名称 / 名额数 / 1 / 肥东 / 15 …): short
+        lines without a sentence end, one after another under the same headings, are one block of
+        cells, not dozens of clauses too short to find anything by."""
+        if not self.clauses or not _is_cell(body):
+            return False
+        last = self.clauses[-1]
+        return (
+            last.kind in ("cells", "paragraph", "preamble", "notice")
+            and last.parent_id == self._parent_id()
+            and self.last_line == line.index - 1
+            and all(_is_cell(part) for part in last.text.split("\n"))
+        )
+
+    def _extend(self, clause: Clause, line: _Line, body: str, *, kind: str) -> None:
+        clause.text = f"{clause.text}\n{body}"
+        clause.end = line.start + len(line.text)
+        clause.kind = kind
+        self.seen_ids[clause.clause_id.split("-")[0]] -= 1
+        clause.clause_id = self._unique_id(clause_id_for(self.doc_key, clause.path, clause.text))
 
     def _unique_id(self, base_id: str) -> str:
         repeat = self.seen_ids.get(base_id, 0)

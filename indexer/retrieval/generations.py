@@ -1,13 +1,24 @@
-"""The derived search indexes on disk: made from one generation of the store, rebuilt when the
-store changes, refused when they were made with another model."""
+"""The derived search indexes on disk, one generation per store generation.
+
+Each generation is written into a fresh folder (``gen-…``) and made current by one atomic rename
+of a pointer file (``CURRENT``), only once every file in it is complete: a rewrite killed midway
+leaves a folder nobody points at, cleaned up by the next writer, and readers keep the last complete
+generation. A generation that cannot be read is rebuilt from the store. A generation made with
+another embedding model is refused, since its vectors and the query's cannot be compared.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from indexer.retrieval.bm25 import LexicalIndex
 from indexer.retrieval.dense import DenseIndex
@@ -15,6 +26,12 @@ from indexer.retrieval.search import SearchIndex
 from indexer.retrieval.tokenizer import Tokenizer, quoted_terms
 from indexer.storage.store import GENERATION_KEY, Store
 from indexer.storage.vectors import VectorCache
+
+POINTER = "CURRENT"
+_PREFIX = "gen-"
+_PARTIAL = ".partial-"
+_MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
 
 
 class IndexModelMismatch(RuntimeError):
@@ -45,32 +62,31 @@ def tokenizer_for(store: Store) -> Tokenizer:
 
 
 def open_index(store: Store, folder: Path, encoder=None, progress: bool = False) -> SearchIndex:
-    """Load the derived indexes, rebuilding them first if the store changed since.
-
-    ``encoder`` None gives a lexical-only index (no model needed)."""
+    """The current generation when it was made from the store as it is (and with this model),
+    else a new one. ``encoder`` None gives a lexical-only index (no model needed)."""
     model = encoder.name if encoder is not None else None
-    manifest_path = folder / "manifest.json"
     generation = store.get_meta(GENERATION_KEY) or ""
     tokenizer = tokenizer_for(store)
-    if manifest_path.exists():
-        saved = Manifest(**json.loads(manifest_path.read_text(encoding="utf-8")))
-        if saved.model and model and saved.model != model:
+    current = current_generation(folder)
+    if current is not None:
+        try:
+            saved = _read_manifest(current)
+        except (OSError, ValueError, TypeError) as error:
+            log.warning("%s: unreadable index manifest (%s); rebuilding", current, error)
+            saved = None
+        if saved is not None and saved.model and model and saved.model != model:
             raise IndexModelMismatch(
                 f"{folder}: the dense index was built with model {saved.model!r}, not {model!r}; "
-                f"rebuild it with `python -m indexer --model {model} index --rebuild` (or use the same model)"
+                f"rebuild it with `python -m indexer --model {model} index --rebuild` "
+                f"(or use the same model)"
             )
-        dense_ready = model is None or (saved.model == model and (folder / "dense.faiss").exists())
-        if saved.generation == generation and dense_ready:
-            dense = DenseIndex.load(folder / "dense.faiss") if model else None
-            return SearchIndex(
-                store,
-                tokenizer,
-                LexicalIndex.load(folder / "bm25") if saved.passage_ids else None,
-                dense,
-                encoder,
-                saved,
-            )
-    return rebuild_index(store, folder, encoder, tokenizer, generation, progress)
+        dense_ready = model is None or (saved is not None and saved.model == model)
+        if saved is not None and saved.generation == generation and dense_ready:
+            try:
+                return _load(store, current, saved, tokenizer, encoder)
+            except Exception as error:  # noqa: BLE001 - any damage: the store can make it again
+                log.warning("%s: unreadable index (%s); rebuilding", current, error)
+    return rebuild_index(store, folder, encoder, tokenizer, progress)
 
 
 def rebuild_index(
@@ -78,18 +94,17 @@ def rebuild_index(
     folder: Path,
     encoder,
     tokenizer: Tokenizer | None = None,
-    generation: str | None = None,
     progress: bool = False,
 ) -> SearchIndex:
+    """A new generation from the store's passages, made current once complete."""
     tokenizer = tokenizer or tokenizer_for(store)
-    generation = generation if generation is not None else (store.get_meta(GENERATION_KEY) or "")
+    generation = store.get_meta(GENERATION_KEY) or ""
     rows = store.passages()
     texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in rows]
     lexical = LexicalIndex.build([tokenizer.tokens(t) for t in texts]) if texts else None
     manifest = Manifest(
         generation, encoder.name if encoder else None, [r["passage_id"] for r in rows]
     )
-    folder.mkdir(parents=True, exist_ok=True)
     dense = None
     if encoder is not None and rows:
         cache = VectorCache(folder.parent / "embeddings.sqlite3")
@@ -99,8 +114,68 @@ def rebuild_index(
             lambda batch: encoder.encode_passages(batch, show_progress=progress),
         )
         dense = DenseIndex.build(vectors, np.asarray(manifest.passage_ids))
-        dense.save(folder / "dense.faiss")
-    if lexical is not None:
-        lexical.save(folder / "bm25")
-    (folder / "manifest.json").write_text(json.dumps(manifest.__dict__), encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / "index.lock")):
+        partial = folder / f"{_PARTIAL}{uuid.uuid4().hex[:12]}"
+        partial.mkdir()
+        if dense is not None:
+            dense.save(partial / "dense.faiss")
+        if lexical is not None:
+            lexical.save(partial / "bm25")
+        # The manifest last: a folder without one was never finished.
+        _write_atomically(partial / _MANIFEST, json.dumps(asdict(manifest)))
+        final = folder / f"{_PREFIX}{generation[:12] or 'empty'}-{partial.name[-12:]}"
+        os.rename(partial, final)
+        previous = current_generation(folder)
+        _write_atomically(folder / POINTER, final.name)
+        # The previous generation stays one round: a reader may have just read the old pointer.
+        _clean_up(folder, keep={final.name, previous.name if previous else ""})
     return SearchIndex(store, tokenizer, lexical, dense, encoder, manifest)
+
+
+def current_generation(folder: Path) -> Path | None:
+    """The folder the pointer names, when it exists."""
+    try:
+        name = (folder / POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path = folder / name
+    return path if name.startswith(_PREFIX) and path.is_dir() else None
+
+
+def _load(
+    store: Store, folder: Path, saved: Manifest, tokenizer: Tokenizer, encoder
+) -> SearchIndex:
+    lexical = LexicalIndex.load(folder / "bm25") if saved.passage_ids else None
+    dense = (
+        DenseIndex.load(folder / "dense.faiss")
+        if encoder is not None and saved.passage_ids
+        else None
+    )
+    return SearchIndex(store, tokenizer, lexical, dense, encoder, saved)
+
+
+def _read_manifest(folder: Path) -> Manifest:
+    return Manifest(**json.loads((folder / _MANIFEST).read_text(encoding="utf-8")))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _clean_up(folder: Path, keep: set[str]) -> None:
+    """Everything but the generations to keep: older ones, folders of killed rewrites, the flat
+    files of the first index layout. Readers that opened an older generation
+    hold its data in memory, so removing its files does not disturb them."""
+    for entry in folder.iterdir():
+        if entry.name in keep or entry.name in (POINTER, "index.lock"):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.endswith(".tmp") or entry.name in ("manifest.json", "dense.faiss"):
+            entry.unlink(missing_ok=True)

@@ -25,6 +25,10 @@ CANDIDATES = 100  # from each retriever, before fusion
 LEXICAL_WEIGHT = 0.5  # tuned on eval/queries.jsonl (see README)
 
 
+class StaleIndex(RuntimeError):
+    """An index made from another generation of the store than the one being read."""
+
+
 @dataclass
 class Hit:
     clause_id: str
@@ -65,6 +69,12 @@ class SearchIndex:
         self.encoder = encoder
         self.manifest = manifest
         rows = {r["passage_id"]: r for r in store.passages()}
+        missing = [pid for pid in manifest.passage_ids if pid not in rows]
+        if missing:
+            raise StaleIndex(
+                f"the index lists {len(missing)} passage(s) the store no longer holds; "
+                f"bring it up to date with `python -m indexer index`"
+            )
         self.passage_ids = np.asarray(manifest.passage_ids, dtype=np.int64)
         self.position_of = {pid: i for i, pid in enumerate(manifest.passage_ids)}
         self.clause_of = [rows[pid]["clause_id"] for pid in manifest.passage_ids]

@@ -26,7 +26,7 @@ from indexer.ingest.formats import LoadError
 from indexer.ingest.sandbox import ParseResult, ParseTask, parse_all
 from indexer.ingest.segment import parse_document
 from indexer.ingest.units import UnitRegistry
-from indexer.storage.passages import is_searchable, split_passages
+from indexer.storage.passages import passages_for
 from indexer.storage.sources import (
     discover,
     is_catalogue,
@@ -212,7 +212,7 @@ def _rewrite_document(
     document = resolved.document
     for version in resolved.versions:
         _note_conflict(document, version, report)
-    passages = {c.clause_id: split_passages(c.text) for c in document.clauses if is_searchable(c)}
+    passages = passages_for(document.clauses)
     unknown = writer.put_document(document, registry, passages)
     for number, version in enumerate(resolved.versions, start=1):
         version_id = writer.put_version(version, document, f"v{number}")

@@ -8,7 +8,6 @@ import re
 from indexer.documents import Clause
 
 PASSAGE_CHARS = 300  # well under the encoder's 510 tokens, about one 公文 sentence group
-MIN_SEARCHABLE_CHARS = 6
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -41,10 +40,15 @@ def split_passages(text: str, limit: int = PASSAGE_CHARS) -> list[str]:
     return passages
 
 
-def is_searchable(clause: Clause) -> bool:
-    """Whether a clause gets passages of its own. A bare heading is found through the clauses under
-    it, whose passages carry its words; a table cell such as 时长 or 年月日 says nothing to find."""
-    return (
-        clause.kind not in ("heading", "title")
-        and len(_WORD_CHARS.findall(clause.text)) >= MIN_SEARCHABLE_CHARS
-    )
+def passages_for(clauses: list[Clause]) -> dict[str, list[str]]:
+    """The passages of a document's clauses, by clause id. Every character of the text is
+    reachable: each clause is searched as its own text, but for a bare heading whose clauses
+    below carry its whole text in their paths (一、总体要求 over its items). A numbered item that
+    is one sentence with nothing under it is found by its own words."""
+    parents = {clause.parent_id for clause in clauses}
+    found = {}
+    for clause in clauses:
+        carried = clause.clause_id in parents and clause.text == clause.path[-1]
+        if not carried and _WORD_CHARS.search(clause.text):
+            found[clause.clause_id] = split_passages(clause.text)
+    return found

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS sources (
     content_hash TEXT NOT NULL,
     encoding TEXT,
     text TEXT NOT NULL,
-    role TEXT NOT NULL DEFAULT 'text',  -- text: in the document's clauses, version: kept apart
+    held_by TEXT,                   -- the record its text stands in: the document, or a version
     first_build INTEGER NOT NULL DEFAULT 0  -- the build that first indexed this file
 );
 CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);

@@ -113,7 +113,7 @@ class Store:
         sources = [
             r[0]
             for r in self.db.execute(
-                "SELECT path FROM sources WHERE doc_id = ? ORDER BY path", (row["doc_id"],)
+                "SELECT path FROM sources WHERE held_by = ? ORDER BY path", (row["doc_id"],)
             )
         ]
         return DocumentRecord(

@@ -93,7 +93,9 @@ class StoreWriter:
         self.delete_document(document.doc_id)
         keys = [source.path for source in document.sources]
         marks = ",".join("?" * len(keys))
-        self.db.execute(f"UPDATE sources SET role = 'text' WHERE path IN ({marks})", keys)
+        self.db.execute(
+            f"UPDATE sources SET held_by = ? WHERE path IN ({marks})", [document.doc_id, *keys]
+        )
         values = [getattr(document, column) for column in DOCUMENT_COLUMNS]
         self.db.execute(
             f"INSERT INTO documents(doc_id, {', '.join(DOCUMENT_COLUMNS)}, fields_json, conflicts_json, origin) "
@@ -166,7 +168,7 @@ class StoreWriter:
             (doc_id, *values, _dump(version.fields), _dump(version.conflicts), of.doc_id),
         )
         marks = ",".join("?" * len(keys))
-        self.db.execute(f"UPDATE sources SET role = 'version' WHERE path IN ({marks})", keys)
+        self.db.execute(f"UPDATE sources SET held_by = ? WHERE path IN ({marks})", [doc_id, *keys])
         return doc_id
 
     def put_catalogue(self, path: str, entries: list[dict]) -> None:

@@ -137,5 +137,6 @@ def test_cli_ask_json_and_jsonl_batch(seed_dir, tmp_path):
     questions = "特岗计划谁负责\n局人事科负责哪些任务\n\n咸市教[2021]14号\n"
     lines = run("ask", "--jsonl", input=questions).stdout.splitlines()
     results = [json.loads(line) for line in lines]
-    assert [r["intent"] for r in results] == ["who", "unit", "docnum"]
-    assert results[2]["answer"]["doc_number"] == SEED_NUMBER
+    assert [r.get("intent") for r in results] == ["who", "unit", None, "docnum"]
+    assert results[2] == {"query": "", "error": "empty question"}
+    assert results[3]["answer"]["doc_number"] == SEED_NUMBER

@@ -12,7 +12,9 @@ from indexer.storage.store import Store
 def _build(folder, store_path):
     store = Store(store_path)
     try:
-        return build(store, [folder], UnitRegistry.load(folder / "units.csv"), folder), store.stats()
+        return build(
+            store, [folder], UnitRegistry.load(folder / "units.csv"), folder
+        ), store.stats()
     finally:
         store.close()
 

@@ -37,6 +37,10 @@ def normalize_text(text: str) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
+    """The one-line reason a library gave for failing on a file. Running out of memory is no
+    property of the file: it goes up to the parsing process, which reports the memory limit."""
+    if isinstance(exc, MemoryError):
+        raise exc
     msg = str(exc).strip() or type(exc).__name__
     return msg if len(msg) < 200 else msg[:197] + "..."
 

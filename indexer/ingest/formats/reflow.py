@@ -58,7 +58,7 @@ _INDENT_RE = re.compile(r"^(\u3000| {2,}|\t)")
 def _is_heading(text: str) -> bool:
     # A lost-dot heading ("1坚持…") cannot be told from a wrapped line starting with a number.
     heading = match_heading(text)
-    return (heading is not None and not heading.damaged) or bool(_ANNEX_RE.match(text))
+    return (heading is not None and not heading.needs_sequence) or bool(_ANNEX_RE.match(text))
 
 
 def _is_standalone(text: str) -> bool:

@@ -1,11 +1,12 @@
-"""The Streamlit app (app.py) driven through AppTest, page by page, over a knowledge base of its own
-(the seed, its catalogue and the unit registry, copied to a temporary folder); and the app's pure
-helpers (indexer/app_support.py).
+"""The Streamlit app (app.py and webapp/) driven through AppTest, page by page, over a knowledge
+base of its own (the seed, its catalogue and the unit registry, copied to a temporary folder); and
+the pure helpers behind it (indexer/present/, webapp/widgets.py, indexer/storage/uploads.py).
 
 The embedding model is the real one; it loads once per test session (st.cache_resource)."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -19,8 +20,13 @@ from streamlit.util import calc_hash
 from conftest import CORPUS, SEED_NUMBER
 from fixtures_make import make_corrupt_pdf, make_pdf
 from indexer.config import REPO_ROOT
-from indexer.present import app_support as support
+from indexer.present.citations import citation_line, path_markers
+from indexer.present.errors import explain_error
+from indexer.present.labels import responsibility_line
+from indexer.present.matrix import matrix_csv, matrix_xlsx, responsibility_matrix, task_units
 from indexer.storage.store import ClauseRecord
+from indexer.storage.uploads import NOT_STORED, save_upload
+from webapp.widgets import highlight, matrix_html
 
 APP = REPO_ROOT / "app.py"
 SEED_FILES = ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv")
@@ -67,14 +73,19 @@ def ask(at: AppTest, question: str) -> AppTest:
 
 
 def shown_text(at: AppTest) -> str:
-    """Everything a reader sees as text: headings, markdown, notes, code and expander labels."""
+    """Everything a reader sees as text: headings, markdown, notes, code and expander labels,
+    as rendered (Markdown escapes and HTML entities resolved)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "code", "info"):
         parts += [str(e.value) for e in getattr(at, kind)]
     for kind in ("warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [e.label for e in at.expander]
-    return "\n".join(parts)
+    return rendered("\n".join(parts))
+
+
+def rendered(source: str) -> str:
+    return html.unescape(re.sub(r"\\(.)", r"\1", source))
 
 
 def widget(widgets, label: str):
@@ -155,7 +166,9 @@ def test_document_number_in_square_brackets_gives_the_document_card(app):
     assert "印发《咸宁市巩固拓展教育脱贫攻坚成果" in app.subheader[0].value
     assert f":gray-badge[{SEED_NUMBER}]" in card and "正文已收录" in card
     assert "咸宁市教育局" in card and "2021-09-03" in card and "2022-09-03" in card
-    assert any("2022-09-03" in w.value and "2021-09-03" in w.value for w in app.warning)
+    assert any(
+        "2022-09-03" in rendered(w.value) and "2021-09-03" in rendered(w.value) for w in app.warning
+    )
     assert "咸发〔2021〕10号" in card and "鄂教财〔2021〕1号" in card  # what it cites
     widget(app.button, "在文件库中查看全文结构").click().run()
     assert app.title[0].value == "文件库"
@@ -208,7 +221,7 @@ def test_matrix_shows_task_five_with_its_people(app):
     table = next(m.value for m in app.markdown if "kb-matrix" in m.value)
     header = re.findall(r"<th[^>]*>(.*?)</th>", table)
     task5 = re.search(r"<tr data-task='5'>(.*)</tr>", table).group(1)
-    row = dict(zip(header, re.findall(r"<td[^>]*>(.*?)</td>", task5), strict=True))
+    row = dict(zip(header, map(rendered, re.findall(r"<td[^>]*>(.*?)</td>", task5)), strict=True))
     assert row["任务"] == "进一步加强乡村教师队伍建设"
     assert row["条款"] == "二、（二）5."
     assert row["牵头领导"] == "张海泉"
@@ -235,7 +248,7 @@ def test_document_library_lists_documents_and_flags_the_date_conflict(app):
     # Nothing picked: the first document's details, its outline and its conflicts.
     text = shown_text(app)
     assert "5.进一步加强乡村教师队伍建设" in text and "任务5" in text
-    assert any("2021-09-03" in w.value for w in app.warning)
+    assert any("2021-09-03" in rendered(w.value) for w in app.warning)
 
 
 def test_document_library_search_finds_a_citation_only_entry(app):
@@ -289,7 +302,7 @@ def test_a_broken_file_gets_its_error_and_the_rest_goes_in(upload_app, tmp_path)
     report = at.dataframe[0].value.set_index("文件")
     assert report.loc["broken.pdf", "结果"] == "失败"
     assert report.loc["notice.txt", "结果"] == "已加入知识库"
-    assert any("broken.pdf" in e.value and "已损坏" in e.value for e in at.error)
+    assert any("broken.pdf" in rendered(e.value) and "已损坏" in e.value for e in at.error)
     assert sorted(p.name for p in uploads.iterdir()) == ["notice.txt"]  # the broken one not kept
 
     open_page(at, "ask")
@@ -327,23 +340,23 @@ def _clause(task_no: int, path: list[str], leads: list[str], roles: dict[str, st
 def test_citation_line_takes_the_markers_of_the_path():
     path = ["二、重点任务", "（一）巩固义务教育有保障成果", "1.巩固义务教育控辍保学成果"]
     assert (
-        support.citation_line("关于印发《方案》的通知", SEED_NUMBER, path)
+        citation_line("关于印发《方案》的通知", SEED_NUMBER, path)
         == f"《关于印发〈方案〉的通知》（{SEED_NUMBER}）二、（一）1."
     )
     paragraph = ["一、总体要求", "（二）基本原则", "坚持总体稳定、有序过渡"]
-    assert support.path_markers(paragraph) == "一、（二）“坚持总体稳定、有序过渡”"
-    assert support.path_markers(["实施“特岗计划”补充教师队伍并开展全员培训工作"]) == (
+    assert path_markers(paragraph) == "一、（二）“坚持总体稳定、有序过渡”"
+    assert path_markers(["实施“特岗计划”补充教师队伍并开展全员培训工作"]) == (
         "“实施‘特岗计划’补充教师队伍并开…”"
     )
 
 
 def test_highlight_marks_whole_terms_and_escapes():
     # 计划 is part of 特岗计划, which the text holds whole: only the whole term is marked.
-    assert support.highlight("实施“特岗计划”,落实<计划>。", ["计划", "特岗计划", "实"]) == (
+    assert highlight("实施“特岗计划”,落实<计划>。", ["计划", "特岗计划", "实"]) == (
         "实施“<mark>特岗计划</mark>”,落实&lt;计划&gt;。"
     )
-    assert support.highlight("银龄计划", ["计划", "特岗计划"]) == "银龄<mark>计划</mark>"
-    assert support.highlight("没有命中", ["特岗"]) == "没有命中"
+    assert highlight("银龄计划", ["计划", "特岗计划"]) == "银龄<mark>计划</mark>"
+    assert highlight("没有命中", ["特岗"]) == "没有命中"
 
 
 def test_matrix_and_its_exports():
@@ -351,19 +364,19 @@ def test_matrix_and_its_exports():
         _clause(1, ["二、任务", "1.甲"], ["李"], {"局人事科": "responsible", "教育局": "lead"}),
         _clause(2, ["二、任务", "2.乙"], [], {"教育局": "cooperating"}),
     ]
-    matrix = support.responsibility_matrix(tasks)
+    matrix = responsibility_matrix(tasks)
     assert list(matrix.columns) == ["序号", "任务", "条款", "牵头领导", "教育局", "局人事科"]
     assert matrix.iloc[0].tolist() == [1, "甲", "二、1.", "李", "牵头", "●"]
     assert matrix.iloc[1].tolist() == [2, "乙", "二、2.", "", "配合", ""]
-    assert support.task_units(tasks) == [("教育局", 2), ("局人事科", 1)]
+    assert task_units(tasks) == [("教育局", 2), ("局人事科", 1)]
 
-    page = support.matrix_html(matrix)
+    page = matrix_html(matrix)
     assert "<tr data-task='1'><td class='kb-no'>1</td><td class='kb-task'>甲</td>" in page
     assert page.count("<tr data-task=") == 2 and "各单位任务数" in page
 
-    csv = support.matrix_csv(matrix)
+    csv = matrix_csv(matrix)
     assert csv.startswith("\ufeff".encode()) and "局人事科" in csv.decode("utf-8-sig")
-    sheet = load_workbook(io.BytesIO(support.matrix_xlsx(matrix, "标题"))).active
+    sheet = load_workbook(io.BytesIO(matrix_xlsx(matrix, "标题"))).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "标题"
     assert rows[1] == list(matrix.columns)
@@ -372,15 +385,70 @@ def test_matrix_and_its_exports():
 
 
 def test_uploads_keep_their_bytes_and_never_overwrite(tmp_path):
-    first = support.save_upload(tmp_path, "../通知.txt", b"one")
+    first = save_upload(tmp_path, "../通知.txt", b"one")
     assert first == tmp_path / "通知.txt" and first.read_bytes() == b"one"
-    assert support.save_upload(tmp_path, "通知.txt", b"one") == first  # the same file once
-    second = support.save_upload(tmp_path, "通知.txt", b"two")
+    assert save_upload(tmp_path, "通知.txt", b"one") == first  # the same file once
+    second = save_upload(tmp_path, "通知.txt", b"two")
     assert second.name == "通知-2.txt" and first.read_bytes() == b"one"
 
 
 def test_load_errors_are_explained_in_chinese():
-    assert "已损坏" in support.explain_error("corrupt PDF: the file is truncated")
-    assert "扫描件" in support.explain_error("no text layer in 2 page(s): looks like a scanned")
-    assert ".docx" in support.explain_error("unsupported file type .doc, old Word 97-2003 format")
-    assert support.explain_error("something new") == "无法读取这个文件的文字。"
+    assert "已损坏" in explain_error("corrupt PDF: the file is truncated")
+    assert "扫描件" in explain_error("no text layer in 2 page(s): looks like a scanned")
+    assert ".docx" in explain_error("unsupported file type .doc, old Word 97-2003 format")
+    assert explain_error("something new") == "无法读取这个文件的文字。"
+
+
+def test_build_failures_and_limits_are_explained_too():
+    assert explain_error("could not be read (KeyError: 1)") == "无法读取这个文件。"
+    assert explain_error(NOT_STORED) == "建立索引时没有得到文件内容。"
+    assert "处理上限" in explain_error("upload of 25.3, over the limit of 20 (max_upload_mb)")
+    assert "处理上限" in explain_error("parsing took longer than 60 s, the limit (parse_seconds)")
+
+
+def test_responsibility_line_names_each_role():
+    roles = {"局基础教育科": "responsible", "教育局": "lead", "团市委": "cooperating"}
+    assert responsibility_line(["李祖习"], roles) == (
+        "牵头领导: 李祖习  牵头单位: 教育局  责任单位: 局基础教育科  配合单位: 团市委"
+    )
+    assert responsibility_line([], {}) == ""
+
+
+# -- document text is text --------------------------------------------------------------------
+
+HOSTILE = """咸宁市教育局关于[点我领奖](https://evil.example/a)的通知
+咸市教〔2022〕9号
+各县(市、区)教育局:
+一、![](https://evil.example/pixel.png)
+按要求开展**美育**宣传，详见[链接](https://evil.example/b)。(牵头领导:李祖习;责任单位:局基础教育科、[假单位](https://evil.example/c))
+咸宁市教育局
+2022年3月1日
+"""
+_LIVE_MARKDOWN = re.compile(r"(?<!\\)\]\((?!\s)|(?<!\\)!\[|(?<!\\)\*\*美育")
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    values = []
+    for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error"):
+        values += [str(e.value) for e in getattr(at, kind)]
+    return values + [e.label for e in at.expander]
+
+
+def test_links_and_images_in_documents_show_as_text_on_every_page(tmp_path, monkeypatch):
+    corpus = seed_copy(tmp_path)
+    (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    monkeypatch.setenv("POLICY_KB_CORPUS", str(corpus))
+    monkeypatch.setenv("POLICY_KB_VAR", str(tmp_path / "var"))
+    at = start_app()
+    for question in ("美育宣传谁负责", "美育宣传", "咸市教〔2022〕9号"):
+        ask(at, question)
+        assert "evil.example" in shown_text(at)  # the text is shown …
+        assert not [v for v in _markdown_sources(at) if _LIVE_MARKDOWN.search(v)]  # … as text
+    at.session_state["matrix_doc"] = "咸市教〔2022〕9号"
+    open_page(at, "matrix")
+    assert "evil.example" in shown_text(at)
+    assert not [v for v in _markdown_sources(at) if _LIVE_MARKDOWN.search(v)]
+    at.session_state["doc_focus"] = "咸市教〔2022〕9号"
+    open_page(at, "documents")
+    assert "点我领奖" in shown_text(at)
+    assert not [v for v in _markdown_sources(at) if _LIVE_MARKDOWN.search(v)]

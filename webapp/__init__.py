@@ -1,0 +1,1 @@
+"""The Streamlit app's pages and the pieces they share; app.py wires them into one app."""
