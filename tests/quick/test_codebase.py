@@ -53,8 +53,9 @@ def test_the_readme_layout_is_the_tree():
     """Every module of the package and the app is named in the README's layout section, and
     every module named there exists."""
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Layout", 1)[1]
-    named = set(re.findall(r"\b([a-z_0-9]+\.py)\b", section))
+    layout = readme.split("## Layout", 1)[1]
+    package = layout[layout.index("\nindexer/") : layout.index("\neval/")]  # indexer/ … app.py
+    named = set(re.findall(r"\b([a-z_0-9]+\.py)\b", package))
     existing = {path.name for path in _modules() if path.name != "__init__.py"}
     assert existing - named == set(), "modules missing from the README's layout"
     assert named - existing - {"__init__.py"} == set(), "the README names modules that are gone"
