@@ -504,3 +504,18 @@ def _cli(corpus: Path, var: Path, *args: str, input: bytes | None = None):
     return subprocess.CompletedProcess(
         run.args, run.returncode, run.stdout.decode(errors="replace"), run.stderr.decode()
     )
+
+
+def test_uploads_over_the_limit_are_refused_and_an_edited_copy_is_kept_apart(seed_dir, tmp_path):
+    from indexer.storage.uploads import add_uploads
+
+    config = _config(seed_dir, tmp_path / "var")
+    build_store(config)
+    big = add_uploads(
+        replace(config, limits=Limits(max_upload_mb=0.001)), [("big.txt", b"x" * 5000)]
+    )
+    assert not big[0].ok and "max_upload_mb" in big[0].reason
+    assert not (seed_dir / "uploads" / "big.txt").exists()
+    [copy] = add_uploads(config, [("copy.txt", _edited_copy(seed_dir).encode("utf-8"))])
+    assert copy.ok and copy.status == "另存版本"
+    assert _who_leads_the_teacher_plan(config) == [TEACHER]
