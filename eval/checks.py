@@ -1,8 +1,16 @@
 """Checking an answer (the ``ask`` JSON contract) against a labelled expectation.
 
-The format is that of ``eval/queries.jsonl``: ``{"id", "type", "q", "expect"}`` with type one of
-who / unit / leader / docnum / clause, and expect keys task, lead, units_any, doc_number, text,
-tasks, title_contains, cited_by_any, doc_title_contains.
+The format is that of ``eval/queries.jsonl``: ``{"id", "type", "q", "expect"}`` and optionally
+``"doc"`` (the document in scope, as the CLI's --doc) and ``"class"`` (what the question tests).
+Types and their expect keys:
+- who: task, lead, units_any, doc_number, text (a snippet of the task's own clause)
+- unit / leader: tasks (task numbers) or task_texts (a snippet per task), doc_number
+- docnum: doc_number, title_contains, cited_by_any
+- clause: text, doc_number, doc_title_contains
+- basis: doc_number (the document asked about), basis (文号 or titles of its bases)
+- facts: doc_number, field (addressees / issuer / signed_date / issue_date / validity),
+  value_contains
+- none: found false: nothing in the corpus answers it
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ def hit_is_relevant(query: dict, hit: dict) -> bool:
     """Whether a returned clause is one the question is about."""
     expect = query["expect"]
     kind = query["type"]
+    if kind in ("basis", "facts", "none"):
+        return False  # answered from the document card, not by ranking clauses
     if expect.get("doc_number") and kind != "docnum" and hit["doc_number"] != expect["doc_number"]:
         return False
     if expect.get("doc_title_contains") and expect["doc_title_contains"] not in hit["doc_title"]:
@@ -45,6 +55,8 @@ def hit_is_relevant(query: dict, hit: dict) -> bool:
             )
         return _squash(expect["text"]) in _squash(hit["text"])
     if kind in ("unit", "leader"):
+        if "task_texts" in expect:
+            return any(_squash(t) in _squash(hit["text"]) for t in expect["task_texts"])
         return hit["task_no"] in expect["tasks"]
     if kind == "docnum":
         cited_by = set(expect.get("cited_by_any", []))
@@ -58,7 +70,7 @@ def hit_is_relevant(query: dict, hit: dict) -> bool:
 def answer_is_correct(query: dict, result: dict) -> bool:
     """Whether the answer says what the label says (the answer, not just the ranking)."""
     expect, answer, kind = query["expect"], result["answer"], query["type"]
-    if kind != "clause" and result["intent"] != kind:
+    if kind not in ("clause", "none") and result["intent"] != kind:
         return False
     if kind == "who":
         if "task" in expect and answer.get("task_no") != expect["task"]:
@@ -78,7 +90,27 @@ def answer_is_correct(query: dict, result: dict) -> bool:
             same_unit(u, given) for u in expect.get("units_any", []) for given in units
         ) or not expect.get("units_any")
     if kind in ("unit", "leader"):
-        return sorted(t["task_no"] for t in answer.get("tasks", [])) == sorted(expect["tasks"])
+        tasks = [
+            t
+            for t in answer.get("tasks", [])
+            if not expect.get("doc_number") or t["doc_number"] == expect["doc_number"]
+        ]
+        if "task_texts" in expect:
+            texts = [_squash(t.get("text", "")) for t in tasks]
+            return len(texts) == len(expect["task_texts"]) and all(
+                any(_squash(snippet) in text for text in texts) for snippet in expect["task_texts"]
+            )
+        return sorted(t["task_no"] for t in tasks) == sorted(expect["tasks"])
+    if kind == "basis":
+        named = {b.get("doc_number") or b.get("title") for b in answer.get("basis", [])}
+        return answer.get("doc_number") == expect["doc_number"] and set(expect["basis"]) == named
+    if kind == "facts":
+        return answer.get("doc_number") == expect["doc_number"] and any(
+            fact["field"] == expect["field"] and expect["value_contains"] in (fact["value"] or "")
+            for fact in answer.get("facts", [])
+        )
+    if kind == "none":
+        return answer.get("found") is False
     if kind == "docnum":
         if answer.get("doc_number") != expect["doc_number"]:
             return False

@@ -29,7 +29,7 @@ from indexer.retrieval.dense import DenseIndex
 from indexer.storage.vectors import VectorCache
 
 DEFAULT_QUERIES = Path(__file__).with_name("queries.jsonl")
-KINDS = ("who", "unit", "leader", "docnum", "clause")
+KINDS = ("who", "unit", "leader", "docnum", "clause", "basis", "facts", "none")
 DEPTH = 10
 CHUNK, OVERLAP = 250, 50
 
@@ -52,7 +52,8 @@ def score_system(
     rows: dict[str, list[tuple[bool, int | None]]] = defaultdict(list)
     for query in queries:
         result = answerer.ask(
-            query["q"], AskOptions(k=DEPTH, mode=mode, lexical_weight=lexical_weight)
+            query["q"],
+            AskOptions(k=DEPTH, doc=query.get("doc"), mode=mode, lexical_weight=lexical_weight),
         )
         rows[query["type"]].append(
             (answer_is_correct(query, result), rank_of_first_relevant(query, result["hits"]))

@@ -72,6 +72,7 @@ class Citation:
     clause_id: str | None
     doc_number: str | None
     title: str | None
+    basis: bool = False  # named in the opening paragraph as what the document carries out
 
 
 # The facts a Document carries besides its text, in the order the store keeps them.

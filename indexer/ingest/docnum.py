@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from indexer.ingest.numerals import FULLWIDTH_DIGITS
 
-_OPEN = "〔\\[【(（［{｛"
-_CLOSE = "〕\\]】)）］}｝"
+_OPEN = "〔\\[【(（［{｛〈"
+_CLOSE = "〕\\]】)）］}｝〉"
 _DIGIT = "0-9０-９"
 
 # The agency code is Chinese (occasionally with a Latin letter, e.g. 国办发明电): up to 10 chars.
@@ -96,7 +96,7 @@ _CITATION_RE = re.compile(
 
 # A title names a document when it ends like one; 《中国教育报》 or 《义务教育法》 chapters are kept out.
 _DOCUMENT_TITLE_END = re.compile(
-    r"(意见|通知|方案|办法|规定|纲要|决定|规划|条例|计划|细则|标准|指南|要点|函|复函|批复|报告|公告|通报|决议|意见（试行）|办法（试行）|方案（试行）)"
+    r"(意见|通知|方案|办法|规定|纲要|决定|规划|条例|计划|细则|标准|指南|要点|函|复函|批复|报告|公告|通报|决议|备忘录|意见（试行）|办法（试行）|方案（试行）)"
     r"(（[^（）]*）)?$"
 )
 

@@ -286,27 +286,78 @@ def _number_tasks(clauses: list[Clause]) -> None:
 
 
 def _citations(clauses: list[Clause], own_number: str | None, own_title: str) -> list[Citation]:
-    """Citations of other documents; a notice naming the plan it issues cites itself, not another."""
+    """Citations of other documents; a notice naming the plan it issues cites itself, not another.
+    Those the opening paragraph names after a cue (根据 / 按照 / 为贯彻落实 …) are its basis."""
+    opening = _opening_clauses(clauses)
     citations: list[Citation] = []
     seen: set[tuple[str, str | None, str | None]] = set()
     for clause in clauses:
         covered: list[tuple[int, int]] = []
+        is_opening = clause.clause_id in opening
         for found in find_citations(clause.text):
             number = found.doc_number.canonical if found.doc_number else None
             covered.append((found.start, found.end))
             key = (clause.clause_id, number, found.title)
-            is_self = number == own_number or (number is None and found.title in own_title)
+            # A notice names the plan it issues (关于印发《X》的通知): X is the notice itself; what a
+            # notice forwards (关于转发《X》的通知) is another document.
+            is_self = (
+                number == own_number
+                or (number is None and found.title in own_title and "转发" not in own_title)
+                or bool(_ISSUED_HERE.match(clause.text, found.end))
+            )
             if not is_self and key not in seen:
                 seen.add(key)
-                citations.append(Citation(clause.clause_id, number, found.title))
+                basis = is_opening and _names_basis(clause.text, found.start, found.end)
+                citations.append(Citation(clause.clause_id, number, found.title, basis))
         for found in find_doc_numbers(clause.text):
             number = found.number.canonical
             inside = any(s <= found.start < e for s, e in covered)
             key = (clause.clause_id, number, None)
             if not inside and number != own_number and key not in seen:
                 seen.add(key)
-                citations.append(Citation(clause.clause_id, number, None))
+                basis = is_opening and _names_basis(clause.text, found.start, found.end)
+                citations.append(Citation(clause.clause_id, number, None, basis))
     return citations
+
+
+# Words that, in the sentence naming a document, make it the basis of the one naming it:
+# 根据《A》精神 / 为贯彻落实《A》 / 《A》…现转发给你们 / 印发了《A》，为贯彻落实文件要求…
+_BASIS_CUE = re.compile(r"根据|按照|依据|依照|遵照|贯彻|落实|结合|转发")
+_SENTENCE = re.compile(r"[。；！？]")
+# 现将《X》（《Y》…）印发给你们 / 《X》，已经市政府同意，现予印发: X is what this notice issues.
+_ISSUED_HERE = re.compile(
+    r"(?:[\s、和及与]|《[^》]*》|（[^（）]*）)*"  # more titles issued with it
+    r"(?:[^，。；《》]{0,16}?|[，,]?已经[^，。；]{0,20}同意[，,]?|[，,])"  # 四项…方案 / ，已经…同意，
+    r"\s*现?予?印发(?:给|你们|[，。])"
+)
+_OPENING_SPAN = 3  # the opening paragraph may follow a line or two of background
+
+
+def _opening_clauses(clauses: list[Clause]) -> set[str]:
+    """The opening paragraphs: the first paragraphs before any heading, of the document and of
+    each plan it issues (after the plan's own title); in measures written in articles, the
+    first article (第一条 为了贯彻落实《…》…)."""
+    opening, since_start = set(), 0
+    for clause in clauses:
+        if clause.kind == "title":
+            since_start = 0
+            continue
+        since_start += 1
+        if (
+            clause.kind in ("preamble", "notice")
+            and since_start <= _OPENING_SPAN
+            or clause.marker == "第一条"
+        ):
+            opening.add(clause.clause_id)
+    return opening
+
+
+def _names_basis(text: str, start: int, end: int) -> bool:
+    """Whether the document named at text[start:end] is named as the basis: a cue in its sentence
+    (根据《A》和《B》精神, 为贯彻落实《A》, 现将《A》转发给你们)."""
+    sentence_start = max((m.end() for m in _SENTENCE.finditer(text, 0, start)), default=0)
+    after = _SENTENCE.search(text, end)
+    return bool(_BASIS_CUE.search(text, sentence_start, after.start() if after else len(text)))
 
 
 def parse_document(source: Source) -> Document:

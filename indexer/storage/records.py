@@ -45,6 +45,17 @@ class DocumentRecord:
 
 
 @dataclass
+class BasisRecord:
+    """A document a document carries out, as its opening paragraph names it."""
+
+    doc_number: str | None
+    title: str
+    in_corpus: bool  # its text is here (else its facts come from a catalogue or the citation)
+    clause_id: str | None  # the citing document's clause that names it
+    doc_id: str | None  # the document it resolved to
+
+
+@dataclass
 class ClauseRecord:
     clause_id: str
     doc_id: str

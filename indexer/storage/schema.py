@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS documents (
     conflicts_json TEXT NOT NULL DEFAULT '[]',
     origin TEXT NOT NULL,           -- text: its text is indexed, catalogue / citation: facts only,
                                     -- version: another text of a 文号, kept apart
-    version_of TEXT                 -- for a version: the document it disagrees with
+    version_of TEXT,                -- for a version: the document it disagrees with
+    place_code TEXT                 -- its jurisdiction in the registry of divisions (places.py)
 );
 CREATE INDEX IF NOT EXISTS documents_number ON documents(doc_number);
 CREATE TABLE IF NOT EXISTS sources (
@@ -93,7 +94,8 @@ CREATE TABLE IF NOT EXISTS citations (
     citing_doc_id TEXT NOT NULL,
     cited_number TEXT,
     cited_title TEXT,
-    cited_doc_id TEXT
+    cited_doc_id TEXT,
+    basis INTEGER NOT NULL DEFAULT 0  -- named in the opening paragraph as what the citing one carries out
 );
 CREATE INDEX IF NOT EXISTS citations_cited ON citations(cited_doc_id);
 CREATE INDEX IF NOT EXISTS citations_citing ON citations(citing_doc_id);
@@ -109,7 +111,7 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
 SCHEMA_KEY = "schema"
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from indexer.ingest.docnum import find_doc_numbers
 from indexer.ingest.units import clean_unit_name, unit_key
-from indexer.storage.records import CLAUSE_COLUMNS, DOCUMENT_COLUMNS, ClauseRecord, DocumentRecord
+from indexer.storage.records import (
+    CLAUSE_COLUMNS,
+    DOCUMENT_COLUMNS,
+    BasisRecord,
+    ClauseRecord,
+    DocumentRecord,
+)
 from indexer.storage.references import title_key
 from indexer.storage.schema import StoreError, connect, is_current, reset
 from indexer.storage.writes import GENERATION_KEY, StoreWriter
@@ -283,6 +289,37 @@ class Store:
             "WHERE citing_doc_id = ? ORDER BY rowid",
             (doc_id,),
         ).fetchall()
+
+    def basis_of(self, doc_id: str) -> list[BasisRecord]:
+        """The documents ``doc_id`` carries out, in the order its opening paragraph names them;
+        one named twice (by 文号 and by title) once."""
+        rows = self.db.execute(
+            "SELECT c.cited_number, c.cited_title, c.clause_id, c.cited_doc_id, d.doc_number, "
+            "d.title, d.origin FROM citations c LEFT JOIN documents d ON d.doc_id = c.cited_doc_id "
+            "WHERE c.citing_doc_id = ? AND c.basis = 1 ORDER BY c.rowid",
+            (doc_id,),
+        ).fetchall()
+        found: dict[str, BasisRecord] = {}
+        for row in rows:
+            key = row["cited_doc_id"] or row["cited_number"] or row["cited_title"]
+            if key in found:
+                continue
+            found[key] = BasisRecord(
+                doc_number=row["doc_number"] or row["cited_number"],
+                title=row["title"] or row["cited_title"] or "",
+                in_corpus=row["origin"] == "text",
+                clause_id=row["clause_id"],
+                doc_id=row["cited_doc_id"],
+            )
+        return list(found.values())
+
+    def implemented_by(self, doc_id: str) -> list[DocumentRecord]:
+        """The documents whose opening paragraph names ``doc_id`` as their basis."""
+        rows = self.db.execute(
+            "SELECT DISTINCT citing_doc_id FROM citations WHERE cited_doc_id = ? AND basis = 1",
+            (doc_id,),
+        ).fetchall()
+        return [d for row in rows if (d := self.document(row[0])) is not None]
 
     def neighbours(self, clause_id: str, span: int = 1) -> list[ClauseRecord]:
         row = self.db.execute(

@@ -8,9 +8,11 @@ import sqlite3
 import uuid
 
 from indexer.documents import Document
+from indexer.ingest.metadata import issuer_from_title, place_and_level
+from indexer.ingest.places import default_places
 from indexer.ingest.units import Unit, UnitRegistry, clean_unit_name, unit_key
 from indexer.storage.records import DOCUMENT_COLUMNS
-from indexer.storage.references import MIN_CITED_TITLE, match_title, title_key
+from indexer.storage.references import MIN_CITED_TITLE, TitleIndex, near_number, title_key
 
 GENERATION_KEY = "generation"
 _ROLE_OF_BUCKET = (
@@ -98,9 +100,16 @@ class StoreWriter:
         )
         values = [getattr(document, column) for column in DOCUMENT_COLUMNS]
         self.db.execute(
-            f"INSERT INTO documents(doc_id, {', '.join(DOCUMENT_COLUMNS)}, fields_json, conflicts_json, origin) "
-            f"VALUES (?, {', '.join('?' * len(DOCUMENT_COLUMNS))}, ?, ?, 'text')",
-            (document.doc_id, *values, _dump(document.fields), _dump(document.conflicts)),
+            f"INSERT INTO documents(doc_id, {', '.join(DOCUMENT_COLUMNS)}, fields_json, "
+            f"conflicts_json, origin, place_code) "
+            f"VALUES (?, {', '.join('?' * len(DOCUMENT_COLUMNS))}, ?, ?, 'text', ?)",
+            (
+                document.doc_id,
+                *values,
+                _dump(document.fields),
+                _dump(document.conflicts),
+                default_places().resolve(document.jurisdiction),
+            ),
         )
         unknown: dict[str, Unit] = {}
         for clause in document.clauses:
@@ -150,8 +159,15 @@ class StoreWriter:
                     position += 1
         for citation in document.citations:
             self.db.execute(
-                "INSERT INTO citations(clause_id, citing_doc_id, cited_number, cited_title) VALUES (?,?,?,?)",
-                (citation.clause_id, document.doc_id, citation.doc_number, citation.title),
+                "INSERT INTO citations(clause_id, citing_doc_id, cited_number, cited_title, basis) "
+                "VALUES (?,?,?,?,?)",
+                (
+                    citation.clause_id,
+                    document.doc_id,
+                    citation.doc_number,
+                    citation.title,
+                    int(citation.basis),
+                ),
             )
         return list(unknown.values())
 
@@ -187,62 +203,76 @@ class StoreWriter:
 
         Runs after every build, so it is idempotent: catalogue facts fill gaps in indexed
         documents, documents known only from a catalogue or a citation get a row of their own,
-        and every citation points at the document its 文号 or title names."""
+        and every citation points at the document its 文号 or title names (references.py)."""
         self.db.execute("DELETE FROM documents WHERE origin IN ('catalogue', 'citation')")
-        by_number = {
+        by_number = self._numbers()
+        for row in self.db.execute("SELECT facts_json FROM catalogue").fetchall():
+            facts = json.loads(row["facts_json"])
+            self._apply_catalogue(facts, by_number.get(facts["doc_number"]))
+        by_number = self._numbers()
+        target: dict[str, str] = {}
+        cited = self.db.execute(
+            "SELECT cited_number, min(cited_title) AS title FROM citations "
+            "WHERE cited_number IS NOT NULL GROUP BY cited_number"
+        ).fetchall()
+        for row in cited:
+            number = row["cited_number"]
+            found = by_number.get(number) or near_number(number, by_number)
+            if found is None:
+                # Known only by the number a citing text gives it: a document to add some day.
+                self.db.execute(
+                    "INSERT INTO documents(doc_id, doc_number, title, origin, place_code) "
+                    "VALUES (?,?,?, 'citation', ?)",
+                    (number, number, row["title"] or "", _place_of_title(row["title"])),
+                )
+                found = number
+            target[number] = found
+        self.db.execute("UPDATE citations SET cited_doc_id = NULL")
+        for number, doc_id in target.items():
+            self.db.execute(
+                "UPDATE citations SET cited_doc_id = ? WHERE cited_number = ?", (doc_id, number)
+            )
+        titles = TitleIndex(
+            (r["doc_id"], r["title"], r["place_code"])
+            for r in self.db.execute(
+                "SELECT doc_id, title, place_code FROM documents "
+                "WHERE title != '' AND origin != 'version'"
+            )
+        )
+        rows = self.db.execute(
+            "SELECT c.rowid, c.cited_title, d.place_code FROM citations c "
+            "JOIN documents d ON d.doc_id = c.citing_doc_id "
+            "WHERE c.cited_doc_id IS NULL AND c.cited_title IS NOT NULL"
+        ).fetchall()
+        for row in rows:
+            doc_id = titles.match(row["cited_title"], row["place_code"])
+            if doc_id is None and len(title_key(row["cited_title"])) >= MIN_CITED_TITLE:
+                # Known only by the title a citing text gives it: a document to add some day.
+                doc_id = title_key(row["cited_title"])
+                place = _place_of_title(row["cited_title"])
+                self.db.execute(
+                    "INSERT OR IGNORE INTO documents(doc_id, title, origin, place_code) "
+                    "VALUES (?, ?, 'citation', ?)",
+                    (doc_id, row["cited_title"], place),
+                )
+                titles.add(doc_id, row["cited_title"], place)
+            if doc_id:
+                self.db.execute(
+                    "UPDATE citations SET cited_doc_id = ? WHERE rowid = ?", (doc_id, row["rowid"])
+                )
+
+    def _numbers(self) -> dict[str, str]:
+        return {
             r["doc_number"]: r["doc_id"]
             for r in self.db.execute(
                 "SELECT doc_id, doc_number FROM documents "
                 "WHERE doc_number IS NOT NULL AND origin != 'version'"
             )
         }
-        for row in self.db.execute("SELECT facts_json FROM catalogue").fetchall():
-            facts = json.loads(row["facts_json"])
-            self._apply_catalogue(facts, by_number.get(facts["doc_number"]))
-        cited = self.db.execute(
-            "SELECT cited_number, min(cited_title) AS title FROM citations WHERE cited_number IS NOT NULL "
-            "GROUP BY cited_number"
-        ).fetchall()
-        for row in cited:
-            if not self.db.execute(
-                "SELECT 1 FROM documents WHERE doc_number = ? AND origin != 'version'",
-                (row["cited_number"],),
-            ).fetchone():
-                self.db.execute(
-                    "INSERT INTO documents(doc_id, doc_number, title, origin) VALUES (?,?,?, 'citation')",
-                    (row["cited_number"], row["cited_number"], row["title"] or ""),
-                )
-        self.db.execute("UPDATE citations SET cited_doc_id = NULL")
-        self.db.execute(
-            "UPDATE citations SET cited_doc_id = (SELECT doc_id FROM documents d "
-            "WHERE d.doc_number = cited_number AND d.origin != 'version') "
-            "WHERE cited_number IS NOT NULL"
-        )
-        titles = {
-            title_key(r["title"]): r["doc_id"]
-            for r in self.db.execute(
-                "SELECT doc_id, title FROM documents WHERE title != '' AND origin != 'version'"
-            )
-        }
-        for row in self.db.execute(
-            "SELECT rowid, cited_title FROM citations WHERE cited_doc_id IS NULL AND cited_title IS NOT NULL"
-        ).fetchall():
-            doc_id = match_title(row["cited_title"], titles)
-            if doc_id is None and len(title_key(row["cited_title"])) >= MIN_CITED_TITLE:
-                # Known only by the title a citing text gives it: a document to add some day.
-                doc_id = title_key(row["cited_title"])
-                self.db.execute(
-                    "INSERT OR IGNORE INTO documents(doc_id, title, origin) VALUES (?, ?, 'citation')",
-                    (doc_id, row["cited_title"]),
-                )
-                titles[doc_id] = doc_id
-            if doc_id:
-                self.db.execute(
-                    "UPDATE citations SET cited_doc_id = ? WHERE rowid = ?", (doc_id, row["rowid"])
-                )
 
     def _apply_catalogue(self, facts: dict, existing_doc_id: str | None) -> None:
         values = {
+            "place_code": default_places().resolve(place_and_level(facts.get("issuer"))[0]),
             "doc_number": facts["doc_number"],
             "title": facts.get("title") or facts["doc_number"],
             "issuer": facts.get("issuer"),
@@ -275,6 +305,11 @@ class StoreWriter:
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def _place_of_title(title: str | None) -> str | None:
+    """Where a document known only by its title belongs: its issuer's place (浙江省…意见)."""
+    return default_places().resolve(place_and_level(issuer_from_title(title or ""))[0])
 
 
 def _dump(value: object) -> str:

@@ -109,3 +109,42 @@ def test_damaged_numbering_still_makes_headings(corpus_store):
     ]
     assert [c.marker for c in principles] == ["1.", "2.", "3."]
     assert principles[0].title == "坚持育人为本，面向全体"
+
+
+@pytest.mark.parametrize(
+    ("number", "bases"),
+    [
+        # the seed: two bases in one sentence, neither text in the corpus (the catalogue has them)
+        ("咸市教〔2021〕14号", {"咸发〔2021〕10号", "鄂教财〔2021〕1号"}),
+        ("鄂政办发〔2016〕32号", {"国办发〔2015〕71号"}),
+        # a city naming the national and its provincial document
+        ("大政办发〔2016〕24号", {"国办发〔2015〕71号", "辽政办发〔2015〕113号"}),
+        # a notice forwarding a document, its 文号 printed in 〈〉
+        ("呼政办发〔2016〕22号", {"内政办发〔2015〕148号"}),
+        # measures whose first article names their basis; the plan a notice issues is no basis
+        (
+            "闽教办体〔2017〕14号",
+            {"闽政办〔2016〕69号", "闽教体〔2015〕27号", "闽教体〔2016〕13号"},
+        ),
+        ("平政办发〔2017〕125号", {"国办发〔2015〕71号", "甘政办发〔2016〕14号"}),
+        # a damaged 文号 (云政办 for 云政办发) still names the document
+        ("文政办发〔2017〕294号", {"云政办发〔2016〕90号"}),
+    ],
+)
+def test_the_opening_paragraph_names_the_basis(corpus_store, number, bases):
+    document = corpus_store.find_document(number)
+    assert {b.doc_number for b in corpus_store.basis_of(document.doc_id)} == bases
+
+
+def test_a_title_without_its_place_is_read_in_the_citing_province(corpus_store):
+    """咸阳 cites 《省政府办公厅关于…实施意见》: 陕西's, not 江苏's of the same title."""
+    xianyang = corpus_store.find_document("咸政办发〔2016〕23号")
+    [basis] = corpus_store.basis_of(xianyang.doc_id)
+    assert basis.doc_number == "陕政办发〔2016〕3号" and basis.in_corpus
+
+
+def test_a_national_opinion_is_carried_out_across_levels(corpus_store):
+    national = corpus_store.find_document("国办发〔2015〕71号")
+    implementing = {d.doc_number for d in corpus_store.implemented_by(national.doc_id)}
+    assert {"鄂政办发〔2016〕32号", "辽政办发〔2015〕113号", "大政办发〔2016〕24号"} <= implementing
+    assert len(implementing) >= 30

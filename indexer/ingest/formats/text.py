@@ -5,9 +5,13 @@ a result full of private-use characters is taken for Big5 (or detection's guess)
 from __future__ import annotations
 
 import codecs
+import html
+import re
 
 from indexer.config import Limits
 from indexer.ingest.formats.base import LoadError
+
+_ENTITY = re.compile(r"&(quot|amp|lt|gt|nbsp|apos|#\d{2,6});")
 
 _GB_ALIASES = {"gb2312", "gbk", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "ms936", "gb18030", "euc-cn", "csgb2312", "chinese"}  # fmt: skip
 
@@ -116,6 +120,8 @@ def read(name: str, data: bytes, limits: Limits) -> tuple[str, str]:
     if data.startswith(b"PK\x03\x04"):
         raise LoadError(name, "this is a ZIP package (e.g. .docx), not text")
     try:
-        return decode_text(data)
+        text, encoding = decode_text(data)
     except ValueError as exc:
         raise LoadError(name, str(exc)) from None
+    # Texts copied out of web pages keep some of their HTML entities (“三个办法&quot;).
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text), encoding
