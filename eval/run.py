@@ -3,6 +3,7 @@
     python -m eval.run                       # eval/queries.jsonl, all systems
     python -m eval.run --queries eval/dev-queries.jsonl --no-baseline
     python -m eval.run --sweep               # tune the hybrid's lexical weight
+    python -m eval.run --lineage             # lineage against eval/lineage_key/ (eval/lineage.py)
 
 Per kind of question it prints accuracy (the answer says what the label says), Hit@1, Hit@3 and
 MRR (rank of the first relevant clause among 10), for BM25 alone, dense alone and hybrid, and for
@@ -18,6 +19,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from eval import lineage
 from eval.baseline import Baseline
 from eval.checks import answer_is_correct, load_queries, rank_of_first_relevant
 from indexer.answering.answer import Answerer, AskOptions
@@ -80,10 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--failures", action="store_true", help="list the questions the hybrid gets wrong"
     )
+    parser.add_argument(
+        "--lineage", action="store_true", help="lineage against the key in eval/lineage_key/"
+    )
     args = parser.parse_args(argv)
     config = settings()
     build_store(config)
     answerer = open_answerer(config, progress=True)
+    if args.lineage:
+        lineage.run(answerer)
+        return 0
     queries = load_queries(args.queries)
     if args.sweep:
         for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):

@@ -56,6 +56,11 @@ class DenseIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of passages ``ids``, one row each (lineage compares items by them
+        without loading the model)."""
+        return self.index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
 

@@ -133,6 +133,22 @@ def rebuild_index(
     return SearchIndex(store, tokenizer, lexical, dense, encoder, manifest)
 
 
+def current_vectors(store: Store, folder: Path) -> DenseIndex | None:
+    """The passage vectors of the current generation when it was made from the store as it is,
+    else None: what reads stored vectors without loading the model (lineage). Never rebuilds,
+    so a reader without the model cannot replace a generation by one without vectors."""
+    current = current_generation(folder)
+    if current is None:
+        return None
+    try:
+        saved = _read_manifest(current)
+        fresh = saved.model and saved.generation == (store.get_meta(GENERATION_KEY) or "")
+        return DenseIndex.load(current / "dense.faiss") if fresh and saved.passage_ids else None
+    except (OSError, ValueError, TypeError, RuntimeError) as error:
+        log.warning("%s: unreadable index (%s)", current, error)
+        return None
+
+
 def current_generation(folder: Path) -> Path | None:
     """The folder the pointer names, when it exists."""
     try:

@@ -33,6 +33,7 @@ class DocumentRecord:
     origin: str
     sources: list[str] = field(default_factory=list)
     version_of: str | None = None  # a version: the document whose 文号 it shares, not its text
+    place_code: str | None = None  # its jurisdiction in the registry of divisions (places.py)
 
     @property
     def in_corpus(self) -> bool:

@@ -130,6 +130,7 @@ class Store:
             origin=row["origin"],
             sources=sources,
             version_of=row["version_of"],
+            place_code=row["place_code"],
         )
 
     def versions_of(self, doc_id: str) -> list[DocumentRecord]:
@@ -356,6 +357,18 @@ class Store:
             "SELECT p.passage_id, p.clause_id, p.text, c.title, c.path_json, c.doc_id FROM passages p "
             "JOIN clauses c USING (clause_id) ORDER BY p.passage_id"
         ).fetchall()
+
+    def passage_ids_of(self, doc_id: str) -> dict[str, list[int]]:
+        """clause_id → its passages' ids, in order, for the clauses of one document."""
+        rows = self.db.execute(
+            "SELECT p.passage_id, p.clause_id FROM passages p JOIN clauses c USING (clause_id) "
+            "WHERE c.doc_id = ? ORDER BY p.passage_id",
+            (doc_id,),
+        )
+        found: dict[str, list[int]] = {}
+        for row in rows:
+            found.setdefault(row["clause_id"], []).append(row["passage_id"])
+        return found
 
     def stats(self) -> dict[str, int]:
         one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
