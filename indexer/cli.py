@@ -1,4 +1,5 @@
-"""Command line: ``python -m indexer build | show | duties | stats``. A thin shell over the core."""
+"""Command line: ``python -m indexer build | show | duties | stats | ask | index | lineage``. A thin
+shell over the core."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from indexer.answering.duties import Duties, leader_duties, unit_duties
 from indexer.config import Settings, settings
 from indexer.ingest.units import RegistryError
 from indexer.kb import build_store, open_answerer
+from indexer.lineage.report import Lineages
 from indexer.present.labels import responsibility_line
-from indexer.retrieval.generations import IndexModelMismatch, open_index, rebuild_index
+from indexer.present.lineage import report_lines
+from indexer.retrieval.generations import (
+    IndexModelMismatch,
+    current_vectors,
+    open_index,
+    rebuild_index,
+)
 from indexer.retrieval.search import StaleIndex
 from indexer.storage.build import BuildBusy
 from indexer.storage.store import Store, StoreError
@@ -268,6 +276,29 @@ def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
     return 0
 
 
+def _cmd_lineage(args: argparse.Namespace, config: Settings) -> int:
+    """The document's chain, and its items aligned with its nearest basis (or --basis): from the
+    store and the vectors the search index holds, without loading the model."""
+    store = read_store(config)
+    document = store.find_document(args.document)
+    if document is None:
+        print(f"error: no document matches {args.document!r}", file=sys.stderr)
+        return 2
+    vectors = current_vectors(store, config.index_dir)
+    if vectors is None:
+        print(
+            "note: the search index is missing or older than the store; items are compared by "
+            "their words and headings only (`python -m indexer index` brings it up to date)",
+            file=sys.stderr,
+        )
+    report = Lineages(store, vectors.vectors if vectors else None).report(document, args.basis)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print("\n".join(report_lines(report)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="python -m indexer", description="公文 knowledge base: build and query"
@@ -314,6 +345,12 @@ def parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true", help="rebuild from scratch (e.g. for another --model)"
     )
     index_cmd.set_defaults(handler=_cmd_index)
+    lineage_cmd = command(
+        "lineage", "the documents a document carries out and that carry it out, item by item"
+    )
+    lineage_cmd.add_argument("document", help="文号 (any brackets) or title")
+    lineage_cmd.add_argument("--basis", help="align with this basis (文号) instead of the nearest")
+    lineage_cmd.set_defaults(handler=_cmd_lineage)
     return main
 
 

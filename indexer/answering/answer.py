@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from indexer.answering.duties import Duties, leader_duties, unit_duties
 from indexer.answering.intent import Intent, Vocabulary, understand
-from indexer.config import DEFAULT_LIMITS, Limits
+from indexer.answering.lineage import LINEAGE_INTENTS, LineageAnswers
+from indexer.config import DEFAULT_LIMITS, Home, Limits
 from indexer.ingest.docnum import normalise_doc_number
 from indexer.retrieval.search import SearchFilters, SearchIndex
 from indexer.storage.store import ClauseRecord, DocumentRecord, Store
@@ -88,10 +89,18 @@ def document_dict(document: DocumentRecord, cited_by: list[tuple[str, str]]) -> 
 class Answerer:
     """Answers questions over one store and its search index."""
 
-    def __init__(self, store: Store, index: SearchIndex, limits: Limits = DEFAULT_LIMITS):
+    def __init__(
+        self,
+        store: Store,
+        index: SearchIndex,
+        limits: Limits = DEFAULT_LIMITS,
+        home: Home | None = None,
+    ):
         self.store = store
         self.index = index
         self.limits = limits
+        vectors = index.dense.vectors if index.dense is not None else None
+        self.lineage = LineageAnswers(store, vectors, home)
         self.vocabulary = Vocabulary.from_store(store)
         self._task_of: dict[str, str] = {}
         self._task_area: frozenset[str] = frozenset()
@@ -140,6 +149,11 @@ class Answerer:
             answer, hits = self._duties(intent, scope, options)
         elif intent.kind == "who":
             answer, hits = self._who(topic, scope, options)
+        elif intent.kind in LINEAGE_INTENTS:
+            answer, found = self.lineage.answer(
+                question, intent.kind, options.doc, intent.place_doc_ids
+            )
+            hits = [hit_dict(clause, score) for clause, score in found[: options.k]]
         else:
             answer, hits = self._search(topic, scope, options)
         result = {"query": question, "intent": intent.kind, "answer": answer, "hits": hits}

@@ -5,6 +5,8 @@
 - a unit of the registry or of a document, asked what it does → unit
 - 谁 / 哪个部门 / 责任单位 / 牵头 … → who
 - anything else → search
+- lineage / implementations: which higher item a task carries out, how lower documents carry an
+  item out (answering/lineage.py); asked before the rest, since they name 文号 too
 Places and issuers named in the question (湖北省, 大连, 教育部) narrow the documents searched.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from indexer.answering.lineage import lineage_intent
 from indexer.ingest.docnum import find_doc_numbers
 from indexer.ingest.units import unit_key
 from indexer.storage.store import Store
@@ -30,7 +33,7 @@ _PLACE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|
 
 @dataclass
 class Intent:
-    kind: str  # who / unit / leader / docnum / search
+    kind: str  # who / unit / leader / docnum / search / lineage / implementations
     unit: str | None = None  # the unit as named in the question
     leader: str | None = None
     doc_text: str | None = None  # the 文号 or title as typed
@@ -88,6 +91,9 @@ class Vocabulary:
 
 def understand(question: str, vocabulary: Vocabulary) -> Intent:
     places, place_docs = vocabulary.find_places(question)
+    lineage = lineage_intent(question)
+    if lineage:
+        return Intent(lineage, place_doc_ids=place_docs, places=places)
     numbers = find_doc_numbers(question)
     if numbers:
         typed = question[numbers[0].start : numbers[0].end]

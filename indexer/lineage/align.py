@@ -33,6 +33,7 @@ from indexer.lineage.similarity import Similarity, Words
 LOCAL_ADDITION = 0.17
 TYPICAL_SHARE = 0.5  # of the median best score: the threshold for a document that rewords
 MOVED = 0.04  # what matching out of order costs, in combined score
+SPLIT = 0.02  # what taking the basis item of the item before again costs
 SECONDARY_SHARE = 0.4  # a sentence's words another basis item holds at least this much …
 SECONDARY_MARGIN = 0.3  # … and this much more than the main item: merged in from there
 SENTENCE_WORDS = 10  # bigrams: a shorter sentence is a shared phrase, not a merged item
@@ -78,30 +79,30 @@ def local_addition_threshold(scores: np.ndarray, leaves: list[int]) -> float:
 
 
 def _monotone_path(scores: np.ndarray, rows: list[int]) -> dict[int, int]:
-    """The best path through ``rows``: each row takes a column at or after the last in-order
-    column (or any column first), or its best column out of order at the cost ``MOVED``,
-    leaving the last in-order column where it was. Columns are basis items in reading order."""
+    """The best path through ``rows``: each row takes a column after the last in-order column
+    (any column first), or the same one again at the cost ``SPLIT``, or its best column out of
+    order at the cost ``MOVED``, leaving the last in-order column where it was. Columns are
+    basis items in reading order; skipping some costs nothing (documents leave items out)."""
     columns = scores.shape[1]
     start = columns  # the state before any in-order match
     total = np.full(columns + 1, -np.inf)
     total[start] = 0.0
     steps: list[tuple[np.ndarray, np.ndarray]] = []  # per row: previous state, column taken
-    for i in range(len(rows)):
-        row = scores[rows[i]]
+    for row_number in rows:
+        row = scores[row_number]
         best = int(np.argmax(row))
-        # in order: from the best state at or before each column (the start counts as before all)
-        running = np.maximum.accumulate(total[:columns])
-        origin = _running_argmax(total[:columns])
-        from_start = total[start] >= running
-        reach = np.where(from_start, total[start], running)
-        came = np.where(from_start, start, origin)
-        new = np.full(columns + 1, -np.inf)
         previous = np.full(columns + 1, -1)
         taken = np.full(columns + 1, -1)
-        new[:columns] = reach + row
-        previous[:columns] = came
-        taken[:columns] = np.arange(columns)
-        # out of order: the state stays
+        new = np.full(columns + 1, -np.inf)
+        # in order: from the best state before each column (the start is before all) …
+        before, origin = total[start], start
+        for column in range(columns):
+            candidates = ((before, origin), (total[column] - SPLIT, column))
+            reach, came = max(candidates, key=lambda pair: pair[0])
+            new[column], previous[column], taken[column] = reach + row[column], came, column
+            if total[column] > before:
+                before, origin = total[column], column
+        # … or out of order, the state staying where it was
         moved = total + row[best] - MOVED
         better = moved > new
         new = np.where(better, moved, new)
@@ -111,22 +112,11 @@ def _monotone_path(scores: np.ndarray, rows: list[int]) -> dict[int, int]:
         steps.append((previous, taken))
     state = int(np.argmax(total))
     path = {}
-    for i in range(len(rows) - 1, -1, -1):
-        previous, taken = steps[i]
-        path[rows[i]] = int(taken[state])
+    for position in range(len(rows) - 1, -1, -1):
+        previous, taken = steps[position]
+        path[rows[position]] = int(taken[state])
         state = int(previous[state])
     return path
-
-
-def _running_argmax(values: np.ndarray) -> np.ndarray:
-    """For each position, where the maximum of values[: position + 1] is (the first such)."""
-    found = np.zeros(len(values), dtype=int)
-    best = 0
-    for position, value in enumerate(values):
-        if value > values[best]:
-            best = position
-        found[position] = best
-    return found
 
 
 def _merged(document: Outline, basis: Outline, words: Words, item: int, main: int) -> list[int]:
@@ -164,7 +154,10 @@ def _heading(
         score = float(scores[heading, best])
         return Aligned(heading, best, [], score) if score >= threshold else Aligned(heading, None)
     main, secondary = _heading_target(basis, primaries, merged)
-    return Aligned(heading, main, secondary, float(scores[heading, main]))
+    # A bare heading (三、主要工作) has few words of its own: its items' scores say how well
+    # it is carried out.
+    support = float(np.mean([a.score for a in children if a.basis is not None]))
+    return Aligned(heading, main, secondary, max(float(scores[heading, main]), support))
 
 
 def _heading_target(
