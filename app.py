@@ -15,7 +15,7 @@ import streamlit as st
 from indexer.ingest.units import RegistryError
 from indexer.storage.build import BuildBusy
 from indexer.storage.store import StoreError
-from webapp import ask, library, matrix, upload
+from webapp import ask, library, lineage, matrix, upload
 from webapp.state import knowledge_base
 from webapp.widgets import PAGES, STYLE
 
@@ -24,6 +24,7 @@ PAGE_TABLE: dict[str, tuple[Callable[[], None], str, str]] = {
     "ask": (ask.page, "问答检索", ":material/search:"),
     "matrix": (matrix.page, "责任清单", ":material/table_view:"),
     "documents": (library.page, "文件库", ":material/folder_open:"),
+    "lineage": (lineage.page, "政策脉络", ":material/account_tree:"),
     "add": (upload.page, "添加文件", ":material/upload_file:"),
 }
 

@@ -43,6 +43,10 @@ SHOTS = (
     ("09-documents", "documents", {"doc": "咸市教〔2021〕14号"}),
     ("10-documents-cited", "documents", {"doc": "鄂教财〔2021〕1号"}),
     ("11-add", "add", {}),
+    ("12-lineage", "lineage", {"doc": "闽政办〔2016〕69号"}),
+    ("13-lineage-carriers", "lineage", {"doc": "国办发〔2015〕71号", "item": "四、（十三）"}),
+    ("14-ask-implementations", "ask", {"q": "国办71号文的“配齐美育教师”，各省是怎么落实的"}),
+    ("15-ask-lineage", "ask", {"q": "鄂政办发〔2016〕32号的（十三）对应国家哪条要求"}),
 )
 
 

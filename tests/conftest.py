@@ -29,9 +29,16 @@ def registry() -> UnitRegistry:
 
 
 @pytest.fixture(scope="session")
-def corpus_store(tmp_path_factory, registry) -> Store:
+def corpus_var(tmp_path_factory) -> Path:
+    """One index folder (POLICY_KB_VAR) for the corpus's store and search index: the app can
+    open it as they are."""
+    return tmp_path_factory.mktemp("corpus-var")
+
+
+@pytest.fixture(scope="session")
+def corpus_store(corpus_var, registry) -> Store:
     """The whole corpus (seed, catalogue, 学校美育 collection), built once."""
-    store = Store(tmp_path_factory.mktemp("corpus") / "policy.sqlite3")
+    store = Store(corpus_var / "policy.sqlite3")
     report = build(store, [CORPUS], registry, CORPUS)
     assert report.errors == []
     return store
@@ -55,10 +62,10 @@ def encoder():
 
 
 @pytest.fixture(scope="session")
-def corpus_answerer(tmp_path_factory, corpus_store, encoder):
+def corpus_answerer(corpus_var, corpus_store, encoder):
     """The answer function over the whole corpus with the real offline model (encodes ~2.6k passages)."""
     from indexer.answering.answer import Answerer
     from indexer.retrieval.generations import open_index
 
-    index = open_index(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
+    index = open_index(corpus_store, corpus_var / "index", encoder)
     return Answerer(corpus_store, index)

@@ -10,6 +10,7 @@ from indexer.answering.scope import Scope, ask_scope
 from indexer.present.citations import path_markers
 from indexer.present.labels import LEVELS, document_label
 from indexer.present.matrix import task_units
+from webapp.lineage import render_answer as render_lineage
 from webapp.state import KnowledgeBase, knowledge_base
 from webapp.widgets import (
     PAGES,
@@ -37,6 +38,8 @@ INTENT_LABELS = {
     "leader": "领导分管",
     "docnum": "文件查询",
     "search": "条款检索",
+    "lineage": "上级依据",
+    "implementations": "各地落实",
 }
 WEAK = 0.6  # a search hit scoring under this share of the best one is shown as a weak match
 
@@ -85,6 +88,8 @@ def page() -> None:
         render_duties(kb, result, terms)
     elif kind == "docnum":
         render_document_answer(kb, result)
+    elif kind in ("lineage", "implementations"):
+        render_lineage(kb, result)
     else:
         render_search(kb, result, terms)
 
