@@ -285,13 +285,13 @@ def _cmd_lineage(args: argparse.Namespace, config: Settings) -> int:
         print(f"error: no document matches {args.document!r}", file=sys.stderr)
         return 2
     vectors = current_vectors(store, config.index_dir)
-    if vectors is None:
+    report = Lineages(store, vectors.vectors if vectors else None).report(document, args.basis)
+    if vectors is None and report.alignment is not None:
         print(
             "note: the search index is missing or older than the store; items are compared by "
             "their words and headings only (`python -m indexer index` brings it up to date)",
             file=sys.stderr,
         )
-    report = Lineages(store, vectors.vectors if vectors else None).report(document, args.basis)
     if args.json:
         _print_json(report.to_dict())
     else:

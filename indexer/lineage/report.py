@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from indexer.lineage.align import Aligned, align
 from indexer.lineage.chain import ChainNode, chain_down, chain_up, nearest_basis
-from indexer.lineage.changes import added_numbers, added_units, dropped
+from indexer.lineage.changes import added_numbers, added_units, dropped, numbers
 from indexer.lineage.items import Item, Outline, outline
 from indexer.lineage.similarity import PassageVectors, similarity
 from indexer.storage.records import BasisRecord
@@ -195,8 +195,8 @@ class Lineages:
 
 def _row(document: Outline, basis: Outline, aligned: Aligned) -> Row:
     item = document.items[aligned.item]
-    if aligned.basis is None:
-        return Row(item, None, [], aligned.score, [], [])
+    if aligned.basis is None:  # a local addition: all it states is its own
+        return Row(item, None, [], aligned.score, numbers(item.own_text), item.clause.units)
     main = basis.items[aligned.basis]
     secondary = [basis.items[s] for s in aligned.secondary]
     said = "\n".join(basis.text_under(b.position) for b in [main, *secondary])
