@@ -39,7 +39,12 @@ def page() -> None:
         return
     lineages = kb.answerer().lineage.lineages
     order = sorted(documents, key=lambda i: chain_order(documents[i]))
-    wanted = st.session_state.pop("lineage_doc", None) or st.query_params.get("doc")
+    # A document picked in the tree, else one an address names (?doc=…) that is not the one
+    # this page last showed (which it writes into the address itself).
+    linked = st.query_params.get("doc")
+    if linked == st.session_state.get("lineage_shown"):
+        linked = None
+    wanted = st.session_state.pop("lineage_doc", None) or linked
     found = kb.store.find_document(wanted) if wanted else None
     if found is not None and found.doc_id in documents:
         st.session_state.lineage_choice = found.doc_id
@@ -52,6 +57,7 @@ def page() -> None:
         format_func=lambda i: md(document_label(documents[i], 60)),
     )
     document = documents[st.session_state.lineage_choice]
+    st.query_params["doc"] = st.session_state.lineage_shown = document.label
     tree, detail = st.columns([1, 3], gap="medium")
     with tree:
         chain_tree(lineages, document)
