@@ -317,13 +317,35 @@ def _citations(clauses: list[Clause], own_number: str | None, own_title: str) ->
                 seen.add(key)
                 basis = is_opening and _names_basis(clause.text, found.start, found.end)
                 citations.append(Citation(clause.clause_id, number, None, basis))
+        if is_opening:
+            for title in _unbracketed_bases(clause.text, covered):
+                if (clause.clause_id, None, title) not in seen:
+                    seen.add((clause.clause_id, None, title))
+                    citations.append(Citation(clause.clause_id, None, title, True))
     return citations
+
+
+def _unbracketed_bases(text: str, covered: list[tuple[int, int]]) -> list[str]:
+    """Titles an opening paragraph names as its basis without 《》: 签署了学校美育改革与发展备忘录,
+    …现结合我市实际通知如下."""
+    return [
+        match["title"]
+        for match in _UNBRACKETED.finditer(text)
+        if not any(s <= match.start("title") < e for s, e in covered)
+        and _names_basis(text, match.start("title"), match.end("title"))
+    ]
 
 
 # Words that, in the sentence naming a document, make it the basis of the one naming it:
 # 根据《A》精神 / 为贯彻落实《A》 / 《A》…现转发给你们 / 印发了《A》，为贯彻落实文件要求…
 _BASIS_CUE = re.compile(r"根据|按照|依据|依照|遵照|贯彻|落实|结合|转发")
 _SENTENCE = re.compile(r"[。；！？]")
+_ISSUED_ABOVE = re.compile(r"(印发|下发|出台|颁布|签署)了")
+# 签署了学校美育改革与发展备忘录: a document issued above, named without 《》.
+_UNBRACKETED = re.compile(
+    r"(?:签署|印发|下发|出台|颁布)了(?P<title>[\u4e00-\u9fff][^，。；《》（）“”]{3,40}?"
+    r"(?:备忘录|协议|意见|方案|办法|规划|纲要))"
+)
 # 现将《X》（《Y》…）印发给你们 / 《X》，已经市政府同意，现予印发: X is what this notice issues.
 _ISSUED_HERE = re.compile(
     r"(?:[\s、和及与]|《[^》]*》|（[^（）]*）)*"  # more titles issued with it
@@ -331,12 +353,14 @@ _ISSUED_HERE = re.compile(
     r"\s*现?予?印发(?:给|你们|[，。])"
 )
 _OPENING_SPAN = 3  # the opening paragraph may follow a line or two of background
+# Measures say what they carry out in their first articles (第二条 根据《…》…特制定本办法).
+_OPENING_ARTICLES = ("第一条", "第二条")
 
 
 def _opening_clauses(clauses: list[Clause]) -> set[str]:
     """The opening paragraphs: the first paragraphs before any heading, of the document and of
     each plan it issues (after the plan's own title); in measures written in articles, the
-    first article (第一条 为了贯彻落实《…》…)."""
+    first two articles (第一条 为了贯彻落实《…》…)."""
     opening, since_start = set(), 0
     for clause in clauses:
         if clause.kind == "title":
@@ -346,7 +370,7 @@ def _opening_clauses(clauses: list[Clause]) -> set[str]:
         if (
             clause.kind in ("preamble", "notice")
             and since_start <= _OPENING_SPAN
-            or clause.marker == "第一条"
+            or clause.marker in _OPENING_ARTICLES
         ):
             opening.add(clause.clause_id)
     return opening
@@ -354,10 +378,17 @@ def _opening_clauses(clauses: list[Clause]) -> set[str]:
 
 def _names_basis(text: str, start: int, end: int) -> bool:
     """Whether the document named at text[start:end] is named as the basis: a cue in its sentence
-    (根据《A》和《B》精神, 为贯彻落实《A》, 现将《A》转发给你们)."""
+    (根据《A》和《B》精神, 为贯彻落实《A》, 现将《A》转发给你们), or a sentence telling that a higher
+    body issued it, followed by one with a cue (省政府办公厅印发了《A》。…现结合我市实际通知如下)."""
     sentence_start = max((m.end() for m in _SENTENCE.finditer(text, 0, start)), default=0)
     after = _SENTENCE.search(text, end)
-    return bool(_BASIS_CUE.search(text, sentence_start, after.start() if after else len(text)))
+    sentence_end = after.start() if after else len(text)
+    if _BASIS_CUE.search(text, sentence_start, sentence_end):
+        return True
+    if not after or not _ISSUED_ABOVE.search(text[sentence_start:start]):
+        return False
+    following = _SENTENCE.search(text, after.end())
+    return bool(_BASIS_CUE.search(text, after.end(), following.start() if following else len(text)))
 
 
 def parse_document(source: Source) -> Document:

@@ -32,11 +32,17 @@ class TitleIndex:
 
     def __init__(self, documents: Iterable[tuple[str, str, str | None]]):
         self._documents: dict[str, list[tuple[str, str | None]]] = {}
+        self._whole_only: set[str] = set()
         for doc_id, title, place in documents:
             self.add(doc_id, title, place)
 
-    def add(self, doc_id: str, title: str, place: str | None) -> None:
-        self._documents.setdefault(title_key(title), []).append((doc_id, place))
+    def add(self, doc_id: str, title: str, place: str | None, whole_only: bool = False) -> None:
+        """``whole_only``: a title known from one citation names only itself, never a longer or
+        shorter title (two cities' 学校美育改革与发展备忘录 with their province are two)."""
+        key = title_key(title)
+        self._documents.setdefault(key, []).append((doc_id, place))
+        if whole_only:
+            self._whole_only.add(key)
 
     def match(self, cited_title: str, citing_place: str | None) -> str | None:
         """The document ``cited_title`` names, cited from a document of ``citing_place``."""
@@ -44,10 +50,15 @@ class TitleIndex:
         if key in self._documents:
             candidates = self._documents[key]
         elif len(key) >= _MIN_PARTIAL_TITLE:
+            # A part of a title names the documents ending with it, but not one whose own title
+            # names a place apart from the citing document's (资阳's 学校美育改革与发展备忘录 is
+            # not 教育部与福建省政府签署…备忘录).
             candidates = [
                 found
                 for title, documents in self._documents.items()
-                if title.endswith(key) or key.endswith(title)
+                if (title.endswith(key) or key.endswith(title))
+                and title not in self._whole_only
+                and not _names_another_place(title, citing_place)
                 for found in documents
             ]
         else:
@@ -72,6 +83,13 @@ def near_number(cited: str, numbers: dict[str, str]) -> str | None:
         if len(longer) - len(shorter) == 1 and longer.startswith(shorter):
             found.add(doc_id)
     return found.pop() if len(found) == 1 else None
+
+
+def _names_another_place(title: str, citing_place: str | None) -> bool:
+    """Whether the title names a place, none of them the citing document's or one above it."""
+    named = default_places().in_text(title)
+    chain = set(default_places().ancestors(citing_place))
+    return bool(named and chain) and not any(codes & chain for _, codes in named)
 
 
 def _names_its_place(title: str) -> bool:

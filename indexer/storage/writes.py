@@ -255,7 +255,7 @@ class StoreWriter:
                     "VALUES (?, ?, 'citation', ?)",
                     (doc_id, row["cited_title"], place),
                 )
-                titles.add(doc_id, row["cited_title"], place)
+                titles.add(doc_id, row["cited_title"], place, whole_only=True)
             if doc_id:
                 self.db.execute(
                     "UPDATE citations SET cited_doc_id = ? WHERE rowid = ?", (doc_id, row["rowid"])
