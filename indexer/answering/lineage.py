@@ -58,10 +58,9 @@ _NOT_ITEM_WORDS = re.compile(
 
 @dataclass
 class Named:
-    """What a question names: a document (by 文号, title or short form), where, and an item."""
+    """What a question names: a document (by 文号, title or short form) and an item."""
 
     document: DocumentRecord | None
-    span: tuple[int, int] | None  # where the document is named in the question
     markers: str | None  # （五）, 二、（一）1., 第三条
     task_no: int | None
     words: str | None
@@ -121,7 +120,6 @@ class LineageAnswers:
         words = quoted.group(1) if quoted else _loose_words(rest)
         return Named(
             document,
-            span,
             _canonical_markers(markers) if markers else None,
             int(task.group(1) or task.group(2)) if task else None,
             words if not (task or markers) else None,

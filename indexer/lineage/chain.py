@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexer.ingest.places import Places, default_places
-from indexer.storage.records import BasisRecord
 from indexer.storage.store import DocumentRecord, Store
 
 LEVEL_RANK = {"国家级": 0, "省级": 1, "市级": 2, "县级": 3}
@@ -107,8 +106,3 @@ def chain_order(document: DocumentRecord) -> tuple:
 
 def _implementers(store: Store, document: DocumentRecord) -> list[DocumentRecord]:
     return [d for d in store.implemented_by(document.doc_id) if d.in_corpus]
-
-
-def basis_record(store: Store, document: DocumentRecord, basis: DocumentRecord) -> BasisRecord:
-    """How the document names ``basis`` in its opening paragraph."""
-    return next(b for b in store.basis_of(document.doc_id) if b.doc_id == basis.doc_id)
