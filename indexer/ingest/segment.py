@@ -369,6 +369,7 @@ def parse_document(source: Source) -> Document:
         raise SegmentError(f"{source.path}: no title found (empty or not a document)")
     doc_number = header.doc_number or header.value("doc_number")
     issuer = header.value("issuer") or issuer_from_title(title) or header.signer
+    read_from = _read_from(header, issuer, title)
     jurisdiction, level = place_and_level(issuer)
     doc_key = document_key(doc_number, title)
     clauses = _Segmenter(doc_key, lines, header).run()
@@ -389,6 +390,7 @@ def parse_document(source: Source) -> Document:
         subject=header.value("subject"),
         validity=header.value("validity"),
         fields=dict(header.fields),
+        read_from=read_from,
         sources=[source],
         clauses=clauses,
         citations=_citations(clauses, doc_number, title),
@@ -396,6 +398,23 @@ def parse_document(source: Source) -> Document:
     )
     document.conflicts = find_conflicts(document)
     return document
+
+
+def _read_from(header: Header, issuer: str | None, title: str) -> dict[str, str]:
+    """Where each fact of the document was read: a header field by its label, the title, the
+    addressee line, the signature."""
+    found = {
+        attribute: f"页头「{label}」"
+        for attribute in ("issuer", "issue_date", "published_date", "validity", "doc_number")
+        if (label := header.label_of(attribute))
+    }
+    if "issuer" not in found and issuer:
+        found["issuer"] = "标题" if issuer == issuer_from_title(title) else "落款"
+    if header.addressees:
+        found["addressees"] = "正文抬头（主送机关）"
+    if header.signed_date:
+        found["signed_date"] = "落款日期"
+    return found
 
 
 def find_conflicts(document: Document) -> list[str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.retrieval.fusion import fuse
+from indexer.retrieval.fusion import fuse, rrf
 from indexer.storage.store import Store
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class SearchIndex:
         return mask
 
     def lexical_scores(self, query: str) -> np.ndarray:
-        return self.lexical.scores(self.tokenizer.tokens(query))
+        return self.lexical.scores(self.tokenizer.index_terms(query))
 
     def dense_scores(self, query: str, allowed: np.ndarray | None) -> dict[int, float]:
         """Cosine of the nearest passages, by position."""
@@ -137,6 +137,13 @@ class SearchIndex:
             found = {p: s for p, s in found.items() if allowed[p]}
         return found
 
+    def nearest_cosine(self, query: str) -> float | None:
+        """The cosine of the passage nearest to ``query``; None without vectors."""
+        if self.dense is None or self.encoder is None or not len(self.passage_ids):
+            return None
+        _, scores = self.dense.search(self.encoder.encode_queries([query])[0], 1)
+        return float(scores[0]) if len(scores) else None
+
     def search(
         self,
         query: str,
@@ -145,20 +152,24 @@ class SearchIndex:
         mode: str = "hybrid",
         lexical_weight: float | None = None,
     ) -> list[Hit]:
-        """Clauses best matching ``query``, best first. ``mode``: hybrid, lexical or dense."""
+        """Clauses best matching ``query``, best first. ``mode``: hybrid (scores fused), rrf
+        (ranks fused), lexical or dense."""
         if not len(self.passage_ids):
             return []
         allowed = self._allowed(filters)
         lexical: dict[int, float] = {}
-        if mode in ("hybrid", "lexical"):
+        if mode in ("hybrid", "rrf", "lexical"):
             scores = self.lexical_scores(query)
             if allowed is not None:
                 scores = np.where(allowed, scores, 0.0)
             top = np.argsort(-scores)[:CANDIDATES]
             lexical = {int(p): float(scores[p]) for p in top if scores[p] > 0}
-        dense = self.dense_scores(query, allowed) if mode in ("hybrid", "dense") else {}
+        dense = self.dense_scores(query, allowed) if mode in ("hybrid", "rrf", "dense") else {}
         weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
-        fused = fuse(lexical, dense, {"lexical": 1.0, "dense": 0.0}.get(mode, weight))
+        if mode == "rrf":
+            fused = rrf(lexical, dense)
+        else:
+            fused = fuse(lexical, dense, {"lexical": 1.0, "dense": 0.0}.get(mode, weight))
         return self._roll_up(fused, lexical, dense, k)
 
     def _roll_up(
