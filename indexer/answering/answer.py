@@ -36,6 +36,7 @@ SECTION_BONUS = 0.1  # 哪个科室: a task naming a section of a bureau
 # clause, a run of three of its characters, or a passage nearer to it than any passage is to a
 # question about everyday life (OFF_TOPIC), whatever the model and the corpus.
 SUPPORT_COVERAGE = 0.4
+OFF_TOPIC_MARGIN = 0.003
 SUPPORT_PHRASE = 3
 OFF_TOPIC = (
     "明天会下雨吗", "今天的天气预报", "股票行情怎么看", "哪家餐厅好吃", "红烧肉怎么做", "电影票多少钱",
@@ -281,7 +282,7 @@ class Answerer:
             ):
                 return True
         nearest = self.index.nearest_cosine(question)
-        return nearest is not None and nearest > self._off_topic_ceiling()
+        return nearest is not None and nearest > self._off_topic_ceiling() + OFF_TOPIC_MARGIN
 
     def _off_topic_ceiling(self) -> float:
         """The cosine that questions about everyday life reach in this corpus with this model."""
