@@ -56,9 +56,12 @@ def encoder():
 
 @pytest.fixture(scope="session")
 def corpus_answerer(tmp_path_factory, corpus_store, encoder):
-    """The answer function over the whole corpus with the real offline model (encodes ~2.6k passages)."""
+    """The answer function over the whole corpus with the real offline model (encodes ~3.5k
+    passages), with the corpus's own settings (home body 咸宁市教育局)."""
     from indexer.answering.answer import Answerer
+    from indexer.config import settings
     from indexer.retrieval.generations import open_index
 
     index = open_index(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
-    return Answerer(corpus_store, index)
+    corpus = settings(corpus_dir=CORPUS)
+    return Answerer(corpus_store, index, corpus.limits, corpus.home)
