@@ -42,7 +42,12 @@ def seed_dir(tmp_path) -> Path:
     """A corpus folder of its own holding the seed, its catalogue and the registry."""
     folder = tmp_path / "corpus"
     folder.mkdir()
-    for name in ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv"):
+    for name in (
+        "xianning-jyj-2021-14.txt",
+        "related-documents.catalogue.json",
+        "units.csv",
+        "kb.toml",
+    ):
         shutil.copy(CORPUS / name, folder / name)
     return folder
 
