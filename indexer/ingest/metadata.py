@@ -185,7 +185,7 @@ def _looks_like_title(line: str) -> bool:
     return (
         2 <= len(text) <= 120
         and "。" not in text
-        and not text.endswith(("：", ":", "；", "，"))
+        and not text.endswith(("：", ":", "；", "，", "？", "?"))
         and not _SIGNATURE_DATE_LINE.match(text)
         and match_heading(text) is None
     )
