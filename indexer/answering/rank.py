@@ -49,11 +49,22 @@ class Judge:
         self.tokenizer = tokenizer
         self._texts = list(texts)
         self._idf: dict[str, float] = {}
+        # One question is judged against many clauses: its words are cut once, and each
+        # clause's evidence for it computed once.
+        self._question: tuple[str, list[str], float] | None = None
+        self._evidence: dict[str, Evidence] = {}
 
     def terms(self, question: str) -> list[str]:
         """The question's content words, each once."""
-        core = _QUESTION_WORDS.sub(" ", question)
-        return list(dict.fromkeys(t for t in self.tokenizer.tokens(core) if len(t) >= 2))
+        return self._read(question)[1]
+
+    def _read(self, question: str) -> tuple[str, list[str], float]:
+        if self._question is None or self._question[0] != question:
+            core = _QUESTION_WORDS.sub(" ", question)
+            terms = list(dict.fromkeys(t for t in self.tokenizer.tokens(core) if len(t) >= 2))
+            self._question = (question, terms, sum(self.idf(t) for t in terms) or 1.0)
+            self._evidence = {}
+        return self._question
 
     def core(self, question: str) -> str:
         """The question without its question words: what a clause could say verbatim."""
@@ -66,12 +77,14 @@ class Judge:
         return self._idf[term]
 
     def evidence(self, question: str, clause: ClauseRecord) -> Evidence:
-        terms = self.terms(question)
-        text, headings = clause.text, " ".join(clause.path[:-1])
-        total = sum(self.idf(t) for t in terms) or 1.0
-        coverage = sum(self.idf(t) for t in terms if t in text) / total
-        heading = sum(self.idf(t) for t in terms if t in headings) / total
-        return Evidence(coverage, longest_shared_run(self.core(question), text), heading)
+        _, terms, total = self._read(question)
+        if clause.clause_id not in self._evidence:
+            text, headings = clause.text, " ".join(clause.path[:-1])
+            coverage = sum(self.idf(t) for t in terms if t in text) / total
+            heading = sum(self.idf(t) for t in terms if t in headings) / total
+            run = longest_shared_run(self.core(question), text)
+            self._evidence[clause.clause_id] = Evidence(coverage, run, heading)
+        return self._evidence[clause.clause_id]
 
 
 def longest_shared_run(core: str, text: str) -> int:

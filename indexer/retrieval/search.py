@@ -87,6 +87,7 @@ class SearchIndex:
         )
         self._doc_of_passage = np.array([self._doc_number[d] for d in self.doc_of], dtype=np.int64)
         self._mask_memo: dict[frozenset[str], np.ndarray] = {}
+        self._last_query: tuple[str, np.ndarray] | None = None
         self._doc_facts = store.levels_and_validity()
 
     # -- searching ------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ class SearchIndex:
         """Cosine of the nearest passages, by position."""
         if self.dense is None or self.encoder is None:
             return {}
-        vector = self.encoder.encode_queries([query])[0]
+        vector = self._query_vector(query)
         k = CANDIDATES if allowed is None else min(len(self.passage_ids), CANDIDATES * 20)
         ids, scores = self.dense.search(vector, k)
         found = {self.position_of[int(i)]: float(s) for i, s in zip(ids, scores, strict=True)}
@@ -137,11 +138,18 @@ class SearchIndex:
             found = {p: s for p, s in found.items() if allowed[p]}
         return found
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's vector; the last one is kept, as one question is searched more than once
+        (the tasks, then every clause; the check that anything is behind it)."""
+        if self._last_query is None or self._last_query[0] != query:
+            self._last_query = (query, self.encoder.encode_queries([query])[0])
+        return self._last_query[1]
+
     def nearest_cosine(self, query: str) -> float | None:
         """The cosine of the passage nearest to ``query``; None without vectors."""
         if self.dense is None or self.encoder is None or not len(self.passage_ids):
             return None
-        _, scores = self.dense.search(self.encoder.encode_queries([query])[0], 1)
+        _, scores = self.dense.search(self._query_vector(query), 1)
         return float(scores[0]) if len(scores) else None
 
     def search(
