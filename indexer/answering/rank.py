@@ -28,6 +28,7 @@ _QUESTION_WORDS = re.compile(
     r"|[\W\d]"
 )
 _MIN_PHRASE = 2  # one shared character says nothing
+_EVIDENCE_KEPT = 2000
 
 
 @dataclass(frozen=True)
@@ -50,21 +51,25 @@ class Judge:
         self._texts = list(texts)
         self._idf: dict[str, float] = {}
         # One question is judged against many clauses: its words are cut once, and each
-        # clause's evidence for it computed once.
+        # clause's evidence for it computed once. Keyed by the question: the app asks from
+        # several threads at once.
         self._question: tuple[str, list[str], float] | None = None
-        self._evidence: dict[str, Evidence] = {}
+        self._evidence: dict[tuple[str, str], Evidence] = {}
 
     def terms(self, question: str) -> list[str]:
         """The question's content words, each once."""
         return self._read(question)[1]
 
     def _read(self, question: str) -> tuple[str, list[str], float]:
-        if self._question is None or self._question[0] != question:
+        read = self._question
+        if read is None or read[0] != question:
             core = _QUESTION_WORDS.sub(" ", question)
             terms = list(dict.fromkeys(t for t in self.tokenizer.tokens(core) if len(t) >= 2))
-            self._question = (question, terms, sum(self.idf(t) for t in terms) or 1.0)
-            self._evidence = {}
-        return self._question
+            read = (question, terms, sum(self.idf(t) for t in terms) or 1.0)
+            self._question = read
+            if len(self._evidence) > _EVIDENCE_KEPT:
+                self._evidence = {}
+        return read
 
     def core(self, question: str) -> str:
         """The question without its question words: what a clause could say verbatim."""
@@ -78,13 +83,15 @@ class Judge:
 
     def evidence(self, question: str, clause: ClauseRecord) -> Evidence:
         _, terms, total = self._read(question)
-        if clause.clause_id not in self._evidence:
+        key = (question, clause.clause_id)
+        found = self._evidence.get(key)
+        if found is None:
             text, headings = clause.text, " ".join(clause.path[:-1])
             coverage = sum(self.idf(t) for t in terms if t in text) / total
             heading = sum(self.idf(t) for t in terms if t in headings) / total
-            run = longest_shared_run(self.core(question), text)
-            self._evidence[clause.clause_id] = Evidence(coverage, run, heading)
-        return self._evidence[clause.clause_id]
+            found = Evidence(coverage, longest_shared_run(self.core(question), text), heading)
+            self._evidence[key] = found
+        return found
 
 
 def longest_shared_run(core: str, text: str) -> int:

@@ -141,9 +141,11 @@ class SearchIndex:
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's vector; the last one is kept, as one question is searched more than once
         (the tasks, then every clause; the check that anything is behind it)."""
-        if self._last_query is None or self._last_query[0] != query:
-            self._last_query = (query, self.encoder.encode_queries([query])[0])
-        return self._last_query[1]
+        last = self._last_query  # one read: the app asks from several threads
+        if last is None or last[0] != query:
+            last = (query, self.encoder.encode_queries([query])[0])
+            self._last_query = last
+        return last[1]
 
     def nearest_cosine(self, query: str) -> float | None:
         """The cosine of the passage nearest to ``query``; None without vectors."""
