@@ -1,8 +1,8 @@
 """Questions about lineage, and their answers.
 
 - ``lineage``: 这条任务对应上级哪条要求 · 我们的任务5落实的是省里哪条要求 · 我们的方案比省里多了什么、少了什么.
-  The document is the one in scope (``AskOptions.doc``), else one the question names, else the
-  home document (``kb.toml``'s [home]); the item is the one the question names by number
+  The document is one the question names, else the one in scope (``AskOptions.doc``, the app's
+  current one, the home document of ``kb.toml``'s [home]); the item is the one it names by number
   (（三）, 二、（一）1., 任务5) or by words. Without an item, the answer is the whole document:
   its local additions and the basis items it leaves out.
 - ``implementations``: 国办发〔2015〕71号的（五）各地怎么落实的 · 国办71号文的"配齐美育教师"，各省是怎么
@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.config import Home
 from indexer.ingest.docnum import find_citations, find_doc_numbers
 from indexer.lineage.chain import LEVEL_RANK, chain_order
 from indexer.lineage.items import Item, Outline
@@ -95,19 +94,25 @@ def _names_item(question: str) -> bool:
 class LineageAnswers:
     """Answers to lineage questions over one store snapshot and its passage vectors."""
 
-    def __init__(self, store: Store, vectors: PassageVectors | None, home: Home | None = None):
+    def __init__(self, store: Store, vectors: PassageVectors | None):
         self.store = store
-        self.home = home or Home()
         self.lineages = Lineages(store, vectors)
 
     def answer(
-        self, question: str, kind: str, doc: str | None = None, places: set[str] | None = None
+        self,
+        question: str,
+        kind: str,
+        in_scope: DocumentRecord | None = None,
+        places: set[str] | None = None,
     ) -> tuple[dict, list[tuple[ClauseRecord, float]]]:
-        """(answer, the clauses it stands on with their scores) for a question of ``kind``."""
+        """(answer, the clauses it stands on with their scores) for a question of ``kind``. The
+        document is the one the question names, else ``in_scope`` (the answerer's: the one
+        asked over, the app's current one, the home document)."""
         named = self.named(question)
+        document = named.document or in_scope
         if kind == "implementations":
-            return self._implementations(named, doc, places)
-        return self._lineage(named, doc)
+            return self._implementations(named, document, places)
+        return self._lineage(named, document)
 
     # -- what the question names ----------------------------------------------------------
 
@@ -158,16 +163,6 @@ class LineageAnswers:
                 return found[0]
         return None
 
-    def home_document(self) -> DocumentRecord | None:
-        """The home document: the one ``kb.toml`` names, else the home body's latest."""
-        if self.home.document:
-            return self.store.find_document(self.home.document)
-        if not self.home.body:
-            return None
-        own = [d for d in self.store.documents() if d.in_corpus and d.issuer == self.home.body]
-        own.sort(key=lambda d: (document_year(d) or 0, d.signed_date or ""), reverse=True)
-        return own[0] if own else None
-
     def find_item(self, outline: Outline, named: Named) -> Item | None:
         """The item the question names: by number, by task number, or by its words."""
         if named.markers:
@@ -182,13 +177,8 @@ class LineageAnswers:
     # -- lineage: which higher item an item carries out -----------------------------------
 
     def _lineage(
-        self, named: Named, doc: str | None
+        self, named: Named, document: DocumentRecord | None
     ) -> tuple[dict, list[tuple[ClauseRecord, float]]]:
-        document = (
-            (self.store.find_document(doc) if doc else None)
-            or named.document
-            or self.home_document()
-        )
         if document is None:
             return {"found": False, "note": "没有找到要对照的文件"}, []
         report = self.lineages.report(document)
@@ -236,9 +226,8 @@ class LineageAnswers:
     # -- implementations: how the documents below carry an item out ------------------------
 
     def _implementations(
-        self, named: Named, doc: str | None, places: set[str] | None
+        self, named: Named, document: DocumentRecord | None, places: set[str] | None
     ) -> tuple[dict, list[tuple[ClauseRecord, float]]]:
-        document = named.document or (self.store.find_document(doc) if doc else None)
         if document is None or not document.in_corpus:
             note = "知识库中没有这份文件的正文" if document else "没有找到问题所说的文件"
             return {"found": False, "note": note}, []

@@ -11,9 +11,9 @@ import pytest
 from conftest import CORPUS
 from eval.lineage import basis_sets, load_key, nearest_bases
 from indexer import cli
-from indexer.answering.intent import Vocabulary, understand
+from indexer.answering.intent import understand
 from indexer.answering.lineage import LineageAnswers, lineage_intent
-from indexer.config import Home
+from indexer.answering.vocabulary import Vocabulary
 from indexer.lineage.chain import chain_down, chain_up, nearest_basis
 from indexer.lineage.changes import added_numbers, numbers
 from indexer.lineage.report import LineageError, Lineages
@@ -289,7 +289,8 @@ def test_the_text_form_and_the_errors(capsys, corpus_var):
 def test_the_lineage_intents(corpus_store, question, kind):
     assert lineage_intent(question) == (kind if kind in ("lineage", "implementations") else None)
     if kind is not None:
-        assert understand(question, Vocabulary.from_store(corpus_store)).kind == kind
+        vocabulary = Vocabulary.from_store(corpus_store)
+        assert understand(question, vocabulary, corpus_store).kind == kind
 
 
 def test_how_lower_documents_carry_an_item_out(corpus_store):
@@ -309,17 +310,19 @@ def test_how_lower_documents_carry_an_item_out(corpus_store):
 
 
 def test_which_higher_item_an_item_carries_out(corpus_store):
-    answers = LineageAnswers(corpus_store, None, Home(body="咸宁市教育局"))
-    answer, found = answers.answer("三、（三）1.对应上级哪条要求", "lineage", doc=DALIAN)
+    answers = LineageAnswers(corpus_store, None)
+    dalian = document(corpus_store, DALIAN)
+    answer, found = answers.answer("三、（三）1.对应上级哪条要求", "lineage", dalian)
     assert answer["basis_doc_number"] == LIAONING and answer["basis_markers"] == "四、（十二）"
     assert [c.doc_number for c, _ in found] == [DALIAN, LIAONING]
-    answer, _ = answers.answer("配齐配足美育教师这条任务对应上级哪条要求", "lineage", doc=DALIAN)
+    answer, _ = answers.answer("配齐配足美育教师这条任务对应上级哪条要求", "lineage", dalian)
     assert answer["markers"] == "三、（三）1."
-    answer, found = answers.answer("我们的方案比省里多了什么、少了什么？", "lineage", doc=FUJIAN)
+    fujian = document(corpus_store, FUJIAN)
+    answer, found = answers.answer("我们的方案比省里多了什么、少了什么？", "lineage", fujian)
     assert {i["markers"] for i in answer["local_additions"]} >= {"五、（十二）", "七、（十六）"}
     assert "五、（十八）" in {i["markers"] for i in answer["dropped"]}
-    # no document in scope: the home body's plan, whose bases have no text here
-    answer, found = answers.answer("任务5对应上级哪条要求", "lineage")
+    # the document in scope, the home body's plan: its bases have no text here
+    answer, found = answers.answer("任务5对应上级哪条要求", "lineage", document(corpus_store, SEED))
     assert answer["doc_number"] == SEED and "鄂教财〔2021〕1号" in answer["note"] and found == []
 
 
