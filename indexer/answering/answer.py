@@ -161,9 +161,8 @@ class Answerer:
         elif intent.kind == "who":
             answer, hits = self._who(intent, options)
         elif intent.kind in LINEAGE_INTENTS:
-            answer, found = self.lineage.answer(
-                question, intent.kind, self._document_in_scope(options), intent.place_doc_ids
-            )
+            found_in = self._document_in_scope(options)
+            answer, found = self.lineage.answer(question, intent.kind, found_in)
             hits = [hit_dict(clause, score) for clause, score in found[: options.k]]
         else:
             answer, hits = self._search(intent.topic, self._scope(options, intent), options)

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.ingest.docnum import find_citations, find_doc_numbers
+from indexer.ingest.places import default_places
 from indexer.lineage.chain import LEVEL_RANK, chain_order
 from indexer.lineage.items import Item, Outline
 from indexer.lineage.report import Carrier, Lineages, Row
@@ -103,7 +104,6 @@ class LineageAnswers:
         question: str,
         kind: str,
         in_scope: DocumentRecord | None = None,
-        places: set[str] | None = None,
     ) -> tuple[dict, list[tuple[ClauseRecord, float]]]:
         """(answer, the clauses it stands on with their scores) for a question of ``kind``. The
         document is the one the question names, else ``in_scope`` (the answerer's: the one
@@ -111,7 +111,7 @@ class LineageAnswers:
         named = self.named(question)
         document = named.document or in_scope
         if kind == "implementations":
-            return self._implementations(named, document, places)
+            return self._implementations(named, document, _places_named(question))
         return self._lineage(named, document)
 
     # -- what the question names ----------------------------------------------------------
@@ -226,7 +226,7 @@ class LineageAnswers:
     # -- implementations: how the documents below carry an item out ------------------------
 
     def _implementations(
-        self, named: Named, document: DocumentRecord | None, places: set[str] | None
+        self, named: Named, document: DocumentRecord | None, places: list[set[str]]
     ) -> tuple[dict, list[tuple[ClauseRecord, float]]]:
         if document is None or not document.in_corpus:
             note = "知识库中没有这份文件的正文" if document else "没有找到问题所说的文件"
@@ -262,8 +262,16 @@ def _loose_words(rest: str) -> str | None:
     return words if len(words) >= _ITEM_WORDS else None
 
 
-def _in(document: DocumentRecord, places: set[str] | None) -> bool:
-    return places is None or document.doc_id in places
+def _places_named(question: str) -> list[set[str]]:
+    """The places a question names (湖北是怎么落实…), as the codes each may mean. An issuer's short
+    name (国办) is no place: it names the higher document, not where it is carried out."""
+    return [codes for _, codes in default_places().in_text(question)]
+
+
+def _in(document: DocumentRecord, places: list[set[str]]) -> bool:
+    """Whether the document is of one of the places (or anywhere, when none is named)."""
+    around = set(default_places().ancestors(document.place_code))
+    return not places or any(codes & around for codes in places)
 
 
 def _canonical_markers(text: str) -> str:
