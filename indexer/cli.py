@@ -45,9 +45,14 @@ def _cmd_build(args: argparse.Namespace, config: Settings) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    report = build_store(
-        config, paths, progress=None if args.json else _progress_bar, waiting=_say_waiting
-    )
+    if args.ray is not None:
+        from indexer.raybuild import ray_build  # Ray is an optional install (requirements-ray.txt)
+
+        report = ray_build(config, paths, address=args.ray or None, waiting=_say_waiting)
+    else:
+        report = build_store(
+            config, paths, progress=None if args.json else _progress_bar, waiting=_say_waiting
+        )
     if args.json:
         _print_json(asdict(report))
     else:
@@ -295,6 +300,14 @@ def parser() -> argparse.ArgumentParser:
 
     build_cmd = command("build", "index documents (default: the corpus folder)")
     build_cmd.add_argument("paths", nargs="*", help="files or folders")
+    build_cmd.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="build on Ray Data, store and search index: a local cluster, or the one at ADDRESS "
+        "(needs requirements-ray.txt)",
+    )
     build_cmd.set_defaults(handler=_cmd_build)
     show_cmd = command("show", "a document's facts and outline, by 文号 (any brackets) or title")
     show_cmd.add_argument("document")
