@@ -3,6 +3,7 @@
     python -m eval.run                       # eval/queries.jsonl, all systems
     python -m eval.run --queries eval/dev-queries.jsonl --no-baseline
     python -m eval.run --sweep               # tune the hybrid's lexical weight
+    python -m eval.run --encoder torch       # one backend's own vectors (var/eval-torch/)
 
 Per kind of question it prints accuracy (the answer says what the label says), Hit@1, Hit@3 and
 MRR (rank of the first relevant clause among 10), for BM25 alone, dense alone and hybrid, and for
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from eval.baseline import Baseline
@@ -80,10 +82,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--failures", action="store_true", help="list the questions the hybrid gets wrong"
     )
+    parser.add_argument(
+        "--encoder",
+        choices=("torch", "openvino"),
+        help="score this backend's own vectors: store, index and vector cache in var/eval-NAME/, "
+        "so none made by the other backend is reused (default: the default backend, in var/)",
+    )
     args = parser.parse_args(argv)
-    config = settings()
+    config = settings(encoder=args.encoder)
+    if args.encoder:
+        config = replace(config, var_dir=config.var_dir / f"eval-{args.encoder}")
     build_store(config)
     answerer = open_answerer(config, progress=True)
+    encoder = answerer.index.encoder
+    if encoder is not None:
+        print(f"encoder: {encoder.name} on {encoder.backend}, {encoder.precision}\n")
     queries = load_queries(args.queries)
     if args.sweep:
         for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
