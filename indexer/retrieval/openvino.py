@@ -36,6 +36,7 @@ _EXPORT_FORMAT = 1  # bump when the exported graph or its metadata changes
 _IR = "model.xml"
 _META = "encoder.json"
 _BATCH = 32
+_BATCH_TOKENS = 4096  # padded tokens a batch at most: long texts go in smaller batches
 # Checked at export against the torch model: headings, notes, 文号, numbers, long sentences.
 _CHECK_TEXTS = (
     "一、总体要求",
@@ -186,9 +187,7 @@ class OpenVinoEncoder:
         ids = [
             e.ids for e in self._tokenizer.encode_batch([self._prepare(prompt, t) for t in texts])
         ]
-        # Longest first: similar lengths share a batch, so little of it is padding.
-        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        batches = _batches(ids, batch_size)
         with self._lock:
             # Each stream takes the next batch as soon as it is done with its last. Waiting here
             # rather than in OpenVINO callbacks keeps Python out of its threads (a callback
@@ -259,6 +258,22 @@ def _tokenizer(folder: Path, max_length: int | None):
     else:
         tokenizer.enable_truncation(max_length)
     return tokenizer
+
+
+def _batches(ids: list[list[int]], size: int) -> list[list[int]]:
+    """Positions of ``ids`` in batches of at most ``size`` texts and ``_BATCH_TOKENS`` padded
+    tokens, longest first: similar lengths share a batch, so little of it is padding, and a few
+    long texts do not make a whole batch long."""
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+    batches: list[list[int]] = []
+    for position in order:
+        batch = batches[-1] if batches else None
+        # Sorted longest first, so a batch's first text sets its padded width.
+        if batch and len(batch) < size and (len(batch) + 1) * len(ids[batch[0]]) <= _BATCH_TOKENS:
+            batch.append(position)
+        else:
+            batches.append([position])
+    return batches
 
 
 def _padded(rows: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
