@@ -73,6 +73,27 @@ def test_large_indexes_switch_to_an_approximate_search(monkeypatch):
     assert index.search(vectors[7], 1)[0][0] == 7
 
 
+def test_very_large_indexes_are_compressed(monkeypatch, tmp_path):
+    import faiss
+
+    import indexer.retrieval.dense as dense
+
+    monkeypatch.setattr(dense, "COMPRESS_ABOVE", 1000)
+    monkeypatch.setattr(dense, "TRAIN_SAMPLE", 2000)
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(4000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(4000) * 3 + 5  # passage ids need not be positions
+    index = dense.DenseIndex.build(vectors, ids)
+    assert index.approximate and len(index) == 4000
+    index.save(tmp_path / "dense.faiss")
+    loaded = dense.DenseIndex.load(tmp_path / "dense.faiss")
+    refine = faiss.downcast_index(loaded.index.index)
+    assert isinstance(refine, faiss.IndexRefine) and refine.k_factor == dense._REFINE_FACTOR
+    found = [int(loaded.search(vectors[i], 3)[0][0]) for i in range(0, 4000, 400)]
+    assert found == [int(ids[i]) for i in range(0, 4000, 400)]
+
+
 class _FakeEncoder:
     """Deterministic vectors from character counts: enough to exercise the index plumbing."""
 
