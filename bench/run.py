@@ -45,7 +45,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import code_version, load_average, machine
-from bench.questions import WARM_UP
+from bench.report import (
+    build_table,
+    faiss_seconds,
+    latency_table,
+    lexical_seconds,
+    load,
+    mib,
+    real_encoding,
+    secs,
+    serve_memory,
+    synthetic_vectors,
+    verdict,
+)
 from bench.scale import backends_section, dense_section, ray_section
 from indexer.config import REPO_ROOT
 
@@ -55,7 +67,6 @@ TARGET_P95_LARGE_MS = 100
 TARGET_NON_ENCODING_SHARE = 0.30
 TARGET_P95_FAST_MS = 20  # issue 11: with the fast encoder
 TARGET_SPEEDUP = 2.5
-INTENTS = ("who", "unit", "leader", "docnum", "search")
 
 
 def _log(message: str) -> None:
@@ -201,124 +212,6 @@ def run_large(args: argparse.Namespace, workdir: Path, small: dict[str, Any] | N
 # -- reporting ---------------------------------------------------------------------------------
 
 
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def _s(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def _mib(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
-
-
-def _verdict(ok: bool) -> str:
-    return "✅" if ok else "❌"
-
-
-def _load(phase: dict[str, Any]) -> str:
-    return f"{phase['load_before'][0]:.2f} → {phase['load_after'][0]:.2f}"
-
-
-def latency_table(serve: dict[str, Any], target_ms: float) -> list[str]:
-    lines = [
-        f"Warm `Answerer.ask`, {serve['questions']} questions after {len(WARM_UP)} warm-up questions "
-        f"(answerer opened in {serve['open_seconds']:.1f} s; torch threads "
-        f"{serve['torch_threads']}). Target p95 ≤ {target_ms:.0f} ms.",
-        "",
-        "| intent | n | mean ms | p50 ms | p95 ms | max ms |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    rows = [("**all**", serve["latency"])]
-    rows += [(k, serve["by_intent"][k]) for k in INTENTS if k in serve["by_intent"]]
-    rows += [(k, v) for k, v in serve["by_intent"].items() if k not in INTENTS]
-    for name, stats in rows:
-        lines.append(
-            f"| {name} | {stats['n']} | {_ms(stats.get('mean'))} | {_ms(stats.get('p50'))} | "
-            f"{_ms(stats.get('p95'))} | {_ms(stats.get('max'))} |"
-        )
-    if serve.get("breakdown_ms"):
-        lines += [
-            "",
-            f"Where an ask's time goes (self-time per question: mean over a second, instrumented "
-            f"pass of {serve['diagnosed_questions']} of the questions):",
-            "",
-            "| component | mean ms / question | share |",
-            "|---|---:|---:|",
-        ]
-        total = sum(serve["breakdown_ms"].values())
-        for label, ms in sorted(serve["breakdown_ms"].items(), key=lambda item: -item[1]):
-            lines.append(f"| {label} | {ms:.2f} | {ms / total:.0%} |")
-    sweep = serve.get("query_encoding_by_threads") or {}
-    if sweep:
-        lines += [
-            "",
-            "Query encoding alone (`Encoder.encode_queries`, one question at a time, the thread "
-            "counts alternating question by question) and the whole ask again with one torch "
-            "thread:",
-            "",
-            "| measured | torch threads | mean ms | p50 ms | p95 ms |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for threads, stats in sorted(sweep.items()):
-            lines.append(
-                f"| query encoding | {threads} | {_ms(stats['mean'])} | {_ms(stats['p50'])} | "
-                f"{_ms(stats['p95'])} |"
-            )
-        one = serve.get("ask_with_one_thread")
-        if one:
-            lines.append(
-                f"| whole ask | 1 | {_ms(one['mean'])} | {_ms(one['p50'])} | {_ms(one['p95'])} |"
-            )
-    pauses = serve.get("full_gc_pauses_ms", [])
-    lines += [
-        "",
-        f"Full (generation 2) garbage collections during the timed pass: {len(pauses)}"
-        + (f", {', '.join(f'{p:.0f}' for p in pauses)} ms" if pauses else "")
-        + f" ({serve.get('gc_tracked_objects', 0):,} objects tracked).",
-        "",
-        "Slowest questions:",
-        "",
-    ]
-    lines += [f"- {q['ms']:.0f} ms ({q['intent']}): {q['q']}" for q in serve["slowest"][:5]]
-    if serve.get("profile"):
-        lines += ["", f"cProfile of the ask loop: `{Path(serve['profile']).name}`"]
-    return lines
-
-
-def _serve_memory(serve: dict[str, Any]) -> list[str]:
-    rows = [
-        f"| serve: answerer opened | {_mib(serve['rss_after_open_mib'])} (RSS then) | | |",
-        f"| serve: answerer + {serve['questions']} questions | "
-        f"{_mib(serve['peak_rss_timed_mib'])} | {_s(serve['wall_seconds'])} | {_load(serve)} |",
-    ]
-    if serve.get("diagnosed_questions"):
-        rows.append(f"| serve, with the diagnostic passes | {_mib(serve['peak_rss_mib'])} | | |")
-    return rows
-
-
-def build_table(store: dict[str, Any], index: dict[str, Any], encode_label: str) -> list[str]:
-    """Build steps in seconds and shares; the encoding line is whatever produced the vectors."""
-    steps = {"load + segment + store (`indexer.build.build`)": store["seconds"]}
-    steps |= index["steps"]
-    total = sum(steps.values())
-    lines = ["| step | seconds | share |", "|---|---:|---:|"]
-    for label, seconds in steps.items():
-        name = f"**{label}**" if label == encode_label else label
-        lines.append(f"| {name} | {seconds:.2f} | {seconds / total:.1%} |")
-    lines.append(f"| **total** | **{total:.2f}** | 100% |")
-    return lines
-
-
-def _lexical_seconds(index: dict[str, Any]) -> float:
-    return sum(v for k, v in index["steps"].items() if k.startswith(("tokeni", "BM25")))
-
-
-def _faiss_seconds(index: dict[str, Any]) -> float:
-    return index["steps"].get("FAISS build", 0.0)
-
-
 def _mixed_code_warning(results: dict[str, Any]) -> list[str]:
     """indexer/ may change while a long run goes on; then phases measured different code."""
     versions = {
@@ -366,27 +259,27 @@ def render(results: dict[str, Any]) -> str:
         p95 = small["serve"]["latency"]["p95"]
         summary.append(
             f"| warm ask p95, seed corpus ({small['serve'].get('backend')}) | {p95:.1f} ms | "
-            f"≤ {TARGET_P95_FAST_MS} ms | {_verdict(p95 <= TARGET_P95_FAST_MS)} |"
+            f"≤ {TARGET_P95_FAST_MS} ms | {verdict(p95 <= TARGET_P95_FAST_MS)} |"
         )
         torch_run = small.get("backends", {}).get("torch")
         if torch_run and small["index"].get("backend") != "torch":
             speedup = torch_run["index"]["steps"]["encoding"] / small["index"]["steps"]["encoding"]
             summary.append(
                 f"| build encoding, {small['index'].get('backend')} against torch (same run) | "
-                f"{speedup:.2f}× | ≥ {TARGET_SPEEDUP}× | {_verdict(speedup >= TARGET_SPEEDUP)} |"
+                f"{speedup:.2f}× | ≥ {TARGET_SPEEDUP}× | {verdict(speedup >= TARGET_SPEEDUP)} |"
             )
         encoding = small["index"]["steps"]["encoding"]
         total = small["store"]["seconds"] + sum(small["index"]["steps"].values())
         share = (total - encoding) / total
         summary.append(
             f"| build: share of everything but encoding, seed corpus | {share:.1%} | "
-            f"≤ {TARGET_NON_ENCODING_SHARE:.0%} | {_verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
+            f"≤ {TARGET_NON_ENCODING_SHARE:.0%} | {verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
         )
     if large:
         p95 = large["serve"]["latency"]["p95"]
         summary.append(
             f"| warm ask p95, {large['serve']['stats']['clauses']:,} clauses | {p95:.1f} ms | "
-            f"≤ {TARGET_P95_LARGE_MS} ms | {_verdict(p95 <= TARGET_P95_LARGE_MS)} |"
+            f"≤ {TARGET_P95_LARGE_MS} ms | {verdict(p95 <= TARGET_P95_LARGE_MS)} |"
         )
         measured = "encode_sample" not in large
         steps = large["index"]["steps"]
@@ -402,7 +295,7 @@ def render(results: dict[str, Any]) -> str:
         summary.append(
             f"| build: share of everything but encoding, {large['store']['stats']['clauses']:,} "
             f"clauses ({how}) | {share:.1%} | ≤ {TARGET_NON_ENCODING_SHARE:.0%} | "
-            f"{_verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
+            f"{verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
         )
     lines += [*summary, ""]
 
@@ -427,8 +320,8 @@ def render(results: dict[str, Any]) -> str:
             *build_table(small["store"], small["index"], "encoding"),
             "",
             f"Lexical index (tokeniser setup + tokenise + BM25): "
-            f"{_lexical_seconds(small['index']):.2f} s; FAISS build "
-            f"{_faiss_seconds(small['index']):.3f} s.",
+            f"{lexical_seconds(small['index']):.2f} s; FAISS build "
+            f"{faiss_seconds(small['index']):.3f} s.",
             "",
             *backends_section(small),
             *ray_section(small),
@@ -436,12 +329,12 @@ def render(results: dict[str, Any]) -> str:
             "",
             "| phase | peak RSS MiB | phase wall s | load avg 1 min (start → end) |",
             "|---|---:|---:|---|",
-            f"| build store (load + segment + store) | {_mib(small['store']['peak_rss_mib'])} | "
-            f"{_s(small['store']['wall_seconds'])} | {_load(small['store'])} |",
+            f"| build store (load + segment + store) | {mib(small['store']['peak_rss_mib'])} | "
+            f"{secs(small['store']['wall_seconds'])} | {load(small['store'])} |",
             f"| build index (model + lexical + encoding + FAISS) | "
-            f"{_mib(small['index']['peak_rss_mib'])} | {_s(small['index']['wall_seconds'])} | "
-            f"{_load(small['index'])} |",
-            *_serve_memory(small["serve"]),
+            f"{mib(small['index']['peak_rss_mib'])} | {secs(small['index']['wall_seconds'])} | "
+            f"{load(small['index'])} |",
+            *serve_memory(small["serve"]),
             "",
         ]
     if large:
@@ -469,83 +362,31 @@ def render(results: dict[str, Any]) -> str:
             "",
             "### Build",
             "",
-            *(_synthetic_vectors(large) if sample else _real_encoding(large)),
+            *(synthetic_vectors(large) if sample else real_encoding(large)),
             "### Peak memory (RSS high-water mark, one process per phase)",
             "",
             "| phase | peak RSS MiB | phase wall s | load avg 1 min (start → end) |",
             "|---|---:|---:|---|",
-            f"| write synthetic corpus | {_mib(synth['peak_rss_mib'])} | "
-            f"{_s(synth['wall_seconds'])} | {_load(synth)} |",
-            f"| build store | {_mib(large['store']['peak_rss_mib'])} | "
-            f"{_s(large['store']['wall_seconds'])} | {_load(large['store'])} |",
+            f"| write synthetic corpus | {mib(synth['peak_rss_mib'])} | "
+            f"{secs(synth['wall_seconds'])} | {load(synth)} |",
+            f"| build store | {mib(large['store']['peak_rss_mib'])} | "
+            f"{secs(large['store']['wall_seconds'])} | {load(large['store'])} |",
             *(
                 [
                     f"| encode sample (model + {sample['sample']:,} passages) | "
-                    f"{_mib(sample['peak_rss_mib'])} | {_s(sample['wall_seconds'])} | "
-                    f"{_load(sample)} |"
+                    f"{mib(sample['peak_rss_mib'])} | {secs(sample['wall_seconds'])} | "
+                    f"{load(sample)} |"
                 ]
                 if sample
                 else []
             ),
             f"| build index (lexical + {'vectors' if sample else 'encoding'} + FAISS) | "
-            f"{_mib(index['peak_rss_mib'])} | {_s(index['wall_seconds'])} | {_load(index)} |",
-            *_serve_memory(large["serve"]),
+            f"{mib(index['peak_rss_mib'])} | {secs(index['wall_seconds'])} | {load(index)} |",
+            *serve_memory(large["serve"]),
             "",
         ]
     lines += dense_section((small or {}).get("dense"))
     return "\n".join(lines) + "\n"
-
-
-def _real_encoding(large: dict[str, Any]) -> list[str]:
-    index = large["index"]
-    seconds = index["steps"]["encoding"]
-    return [
-        f"Encoding **measured in full**: {index['passages']:,} passages in {seconds:.0f} s "
-        f"({seconds / 60:.1f} min) = {index['passages'] / seconds:.1f} passages/s on "
-        f"{index.get('backend')} ({index.get('precision')}). Dense index: "
-        f"**{index['index_type']}** over {index['vectors']:,} vectors.",
-        "",
-        *build_table(
-            {"seconds": 0.0} | {"seconds": index.get("store_seconds", 0.0)}, index, "encoding"
-        ),
-        "",
-        f"Lexical index: {_lexical_seconds(index):.1f} s; FAISS build {_faiss_seconds(index):.1f} s.",
-        "",
-    ]
-
-
-def _synthetic_vectors(large: dict[str, Any]) -> list[str]:
-    sample, index = large["encode_sample"], large["index"]
-    approx = index.get("approximation", {})
-    parts = approx.get("parts_found", 0) + approx.get("parts_missing", 0)
-    synthesis = index["steps"].get("vector synthesis (no model)", 0.0)
-    build = large["store"]["seconds"] + sum(index["steps"].values()) - synthesis
-    return [
-        f"Encoding is **extrapolated**: the encoder ({sample.get('backend')}, "
-        f"{sample.get('precision')}) did a random sample of "
-        f"{sample['sample']:,} passages (mean {sample['sample_chars_mean']:.0f} characters) in "
-        f"{sample['seconds']:.1f} s = {sample['passages_per_second']:.1f} passages/s, so all "
-        f"{sample['all_passages']:,} passages would take "
-        f"**≈ {sample['extrapolated_seconds'] / 60:.0f} min "
-        f"({sample['extrapolated_seconds']:.0f} s, extrapolated)**.",
-        "",
-        f"Vectors were instead made without the model: each passage's vector is the "
-        f"normalised mean of the cached vectors of the real passages its sentences and heading "
-        f"titles come from ({approx.get('parts_found', 0):,} of {parts:,} parts found; "
-        f"{approx.get('passages_without_any_known_part', 0):,} passages with no known part "
-        f"took a real passage's vector). On the encoded sample, their cosine to the real "
-        f"vectors is {sample['approx_cosine_mean']:.3f} on average (5th percentile "
-        f"{sample['approx_cosine_p5']:.3f}; two unrelated passages score "
-        f"{sample['unrelated_cosine_mean']:.3f}). Dense index: **{index['index_type']}** "
-        f"over {index['vectors']:,} vectors.",
-        "",
-        *build_table(large["store"], index, "vector synthesis (no model)"),
-        "",
-        f"With the encoding extrapolated instead of the vector synthesis, the build would take "
-        f"≈ {(build + sample['extrapolated_seconds']) / 60:.0f} min. Lexical index: "
-        f"{_lexical_seconds(index):.1f} s; FAISS build {_faiss_seconds(index):.1f} s.",
-        "",
-    ]
 
 
 def main(argv: list[str] | None = None) -> int:
