@@ -52,7 +52,12 @@ def ray_build(
 ) -> BuildReport:
     """Build the store from ``paths`` (default: the corpus) and bring its search index up to
     date, on the Ray cluster at ``address`` (None: a local one, or the one already joined)."""
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise ValueError(
+            "--ray needs Ray, an extra install: pip install -r requirements-ray.txt"
+        ) from None
 
     started_here = not ray.is_initialized()
     if started_here:

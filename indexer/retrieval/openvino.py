@@ -126,7 +126,8 @@ class OpenVinoEncoder:
         self._threads = threads or cpu_count()
         self._compiled: dict[str, ov.CompiledModel] = {}
         self._streams: dict[str, list[ov.InferRequest]] = {}
-        self._lock = threading.Lock()  # one inference at a time per compiled model and encoder
+        # One inference at a time per model: questions need not wait for passages being encoded.
+        self._locks = {"query": threading.Lock(), "passage": threading.Lock()}
 
     def __repr__(self) -> str:
         return (
@@ -188,7 +189,7 @@ class OpenVinoEncoder:
             e.ids for e in self._tokenizer.encode_batch([self._prepare(prompt, t) for t in texts])
         ]
         batches = _batches(ids, batch_size)
-        with self._lock:
+        with self._locks[kind]:
             # Each stream takes the next batch as soon as it is done with its last. Waiting here
             # rather than in OpenVINO callbacks keeps Python out of its threads (a callback
             # needs the interpreter lock, which deadlocks the streams' shutdown).
