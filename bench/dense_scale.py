@@ -73,7 +73,9 @@ def _set(index: faiss.Index, params: dict[str, Any]) -> None:
         inner.hnsw.efSearch = params["efSearch"]
 
 
-def measure(vectors: np.ndarray, queries: np.ndarray, train: int, only: str | None) -> list[dict]:
+def measure(
+    vectors: np.ndarray, queries: np.ndarray, train: int, only: str | None, skip: str | None
+) -> list[dict]:
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     faiss.omp_set_num_threads(1)  # a question is searched on one thread, as when serving
@@ -82,7 +84,7 @@ def measure(vectors: np.ndarray, queries: np.ndarray, train: int, only: str | No
     rng = np.random.default_rng(0)
     sample = vectors[rng.choice(len(vectors), size=min(train, len(vectors)), replace=False)]
     for label, factory, param_sets in CANDIDATES:
-        if only and only not in factory:
+        if (only and only not in factory) or (skip and skip in factory):
             continue
         faiss.omp_set_num_threads(os.cpu_count() or 1)
         index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
@@ -125,7 +127,9 @@ def load_base(cache: Path, model: str) -> np.ndarray:
     return np.stack([np.frombuffer(v, dtype=np.float32) for (v,) in rows])
 
 
-def run(cache: str, size: int, train: int, seed: int, only: str | None = None) -> dict[str, Any]:
+def run(
+    cache: str, size: int, train: int, seed: int, only: str | None = None, skip: str | None = None
+) -> dict[str, Any]:
     from indexer.retrieval.encoder import DEFAULT_MODEL, load_encoder
 
     base = load_base(Path(cache), DEFAULT_MODEL)
@@ -140,7 +144,7 @@ def run(cache: str, size: int, train: int, seed: int, only: str | None = None) -
         "synthesis_seconds": made,
         "train_sample": train,
         "queries": len(queries),
-        "candidates": measure(vectors, queries, train, only),
+        "candidates": measure(vectors, queries, train, only, skip),
     }
 
 
@@ -151,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=int, default=100_000, help="training sample")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", help="candidates whose factory string holds this")
+    parser.add_argument("--skip", help="leave out candidates whose factory string holds this")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     args = parser.parse_args(argv)
-    results = run(args.vectors, args.size, args.train, args.seed, args.only)
+    results = run(args.vectors, args.size, args.train, args.seed, args.only, args.skip)
     text = json.dumps(results, ensure_ascii=False, indent=1)
     print(text)
     if args.out:

@@ -484,6 +484,7 @@ def prepare_real_vectors(small_var: str) -> dict[str, Any]:
 
 PHASES = {
     "ray_build": scale.phase_ray_build,
+    "interleaved": scale.phase_interleaved,
     "dense_scale": scale.phase_dense_scale,
     "store": phase_store,
     "index": phase_index,

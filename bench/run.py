@@ -58,7 +58,7 @@ from bench.report import (
     synthetic_vectors,
     verdict,
 )
-from bench.scale import backends_section, dense_section, ray_section
+from bench.scale import backends_section, dense_section, interleaved_section, ray_section
 from indexer.config import REPO_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -128,6 +128,8 @@ def run_small(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         )
         results["backends"][backend] = {"index": index, "serve": serve}
     results["index"], results["serve"] = index, serve  # the last (fast) backend's
+    if {"torch", "openvino"} <= set(encoders):
+        results["interleaved"] = run_phase("interleaved", workdir, "seed-interleaved", var=str(var))
     if args.ray:
         results["ray"] = run_phase(
             "ray_build", workdir, "seed-ray", var=str(workdir / "seed-ray"), encoder=encoders[-1]
@@ -324,6 +326,7 @@ def render(results: dict[str, Any]) -> str:
             f"{faiss_seconds(small['index']):.3f} s.",
             "",
             *backends_section(small),
+            *interleaved_section(small),
             *ray_section(small),
             "### Peak memory (RSS high-water mark, one process per phase)",
             "",

@@ -52,6 +52,48 @@ def phase_ray_build(var: str, cpus: int = 2, encoder: str | None = None) -> dict
     }
 
 
+def phase_interleaved(var: str, sample: int = 400, rounds: int = 3, seed: int = 7) -> dict:
+    """Both backends in one process, taking turns on the same passages (round by round) and the
+    same questions (question by question): on a shared machine whose load drifts, the ratio
+    stays fair where two phases minutes apart may not."""
+    import random
+    import statistics
+
+    from bench.measure import latency_summary
+    from bench.questions import benchmark_questions
+    from indexer.retrieval.encoder import load_encoder
+    from indexer.retrieval.generations import embedding_texts
+    from indexer.storage.store import Store
+
+    store = Store(settings(var_dir=var).store_path)
+    texts = embedding_texts(store.passages())
+    store.close()
+    texts = random.Random(seed).sample(texts, min(sample, len(texts)))
+    encoders = {name: load_encoder(backend=name) for name in ("torch", "openvino")}
+    rates: dict[str, list[float]] = {name: [] for name in encoders}
+    for number in range(rounds):
+        for name in sorted(encoders, reverse=bool(number % 2)):
+            started = time.perf_counter()
+            encoders[name].encode_passages(texts)
+            rates[name].append(len(texts) / (time.perf_counter() - started))
+    queries: dict[str, list[float]] = {name: [] for name in encoders}
+    for question in benchmark_questions(200):
+        for name, encoder in encoders.items():
+            started = time.perf_counter()
+            encoder.encode_queries([question])
+            queries[name].append((time.perf_counter() - started) * 1000)
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    return {
+        "sample": len(texts),
+        "rounds": rounds,
+        "passages_per_second": rates,
+        "median_passages_per_second": median,
+        "speedup": median["openvino"] / median["torch"],
+        "precision": encoders["openvino"].precision,
+        "query_ms": {name: latency_summary(values) for name, values in queries.items()},
+    }
+
+
 def _passages(store_path) -> int:
     from indexer.storage.store import Store
 
@@ -69,6 +111,28 @@ def phase_dense_scale(cache: str, size: int, train: int, seed: int) -> dict[str,
 
 
 # -- report sections ---------------------------------------------------------------------------
+
+
+def interleaved_section(small: dict[str, Any]) -> list[str]:
+    turns = small.get("interleaved")
+    if not turns:
+        return []
+    rates = turns["median_passages_per_second"]
+    queries = turns["query_ms"]
+    return [
+        f"Taking turns in one process (`interleaved` phase: {turns['sample']} random passages, "
+        f"{turns['rounds']} rounds each, then 200 questions one at a time, alternating), which a "
+        "drifting load cannot tilt:",
+        "",
+        "| backend | passages/s (median) | one question p50 / p95 ms |",
+        "|---|---:|---:|",
+        *(
+            f"| {name} | {rates[name]:.1f} | {queries[name]['p50']:.1f} / {queries[name]['p95']:.1f} |"
+            for name in rates
+        ),
+        f"| **openvino ({turns['precision']}) / torch** | **{turns['speedup']:.2f}×** | |",
+        "",
+    ]
 
 
 def backends_section(small: dict[str, Any]) -> list[str]:
