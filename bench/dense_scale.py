@@ -30,19 +30,19 @@ K = 10
 # (label, faiss factory string, search parameter sets): nlist about √N, PQ of 4 dims a byte.
 CANDIDATES = (
     ("HNSW32, flat vectors (today above 50k)", "HNSW32,Flat", [{"efSearch": 128}]),
-    ("IVF1024,PQ96", "IVF1024,PQ96", [{"nprobe": 16}]),
-    ("HNSW32,PQ96", "HNSW32_PQ96", [{"efSearch": 128}]),
-    ("IVF1024,SQ8", "IVF1024,SQ8", [{"nprobe": 16}]),
+    # k_factor 1 re-ranks only the k the PQ codes found: the recall of IVF-PQ alone.
     (
         "IVF1024,PQ96 re-ranked by SQ8",
         "IVF1024,PQ96,Refine(SQ8)",
         [
-            {"nprobe": 8, "k_factor": 4},
+            {"nprobe": 16, "k_factor": 1},
             {"nprobe": 16, "k_factor": 4},
             {"nprobe": 32, "k_factor": 4},
-            {"nprobe": 16, "k_factor": 8},
+            {"nprobe": 64, "k_factor": 4},
+            {"nprobe": 128, "k_factor": 4},
         ],
     ),
+    ("HNSW32,PQ96", "HNSW32_PQ96", [{"efSearch": 128}]),
 )
 
 
@@ -79,7 +79,7 @@ def measure(
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     faiss.omp_set_num_threads(1)  # a question is searched on one thread, as when serving
-    _, truth = exact.search(queries, K)
+    truth_scores, truth = exact.search(queries, K)
     results = []
     rng = np.random.default_rng(0)
     sample = vectors[rng.choice(len(vectors), size=min(train, len(vectors)), replace=False)]
@@ -104,11 +104,18 @@ def measure(
                 times.append((time.perf_counter() - t0) * 1000)
                 found.append(ids[0])
             hits = [len(set(f) & set(t)) / K for f, t in zip(found, truth, strict=True)]
+            # Synthetic vectors share their parts, so the exact top ten is often one of many
+            # near-ties: also count hits within 0.01 of the exact tenth's cosine.
+            near = [
+                np.mean(vectors[f[f >= 0]] @ q >= s[-1] - 0.01) if (f >= 0).any() else 0.0
+                for f, q, s in zip(found, queries, truth_scores, strict=True)
+            ]
             results.append(
                 {
                     "index": label + "".join(f", {k} {v}" for k, v in params.items()),
                     "factory": factory,
                     "recall_at_10": float(np.mean(hits)),
+                    "within_001_of_exact": float(np.mean(near)),
                     "bytes_per_vector": size / len(vectors),
                     "mib_per_million": size / len(vectors) * 1e6 / 2**20,
                     "train_seconds": trained,
