@@ -64,11 +64,19 @@ class Baseline:
             return [[task.title[:12], expect["lead"]]]
         if kind == "who":
             return [[expect["text"], expect["units_any"][0]]]
+        if kind in ("unit", "leader") and "task_texts" in expect:
+            return [[text] for text in expect["task_texts"]]
         if kind in ("unit", "leader"):
             seed_tasks = {t.task_no: t for t in self.store.tasks() if t.leads}
             return [[seed_tasks[n].title[:12], "(牵头领导"] for n in expect["tasks"]]
         if kind == "docnum":
             return [[expect.get("title_contains", expect["doc_number"])]]
+        if kind == "basis":
+            return [[basis] for basis in expect["basis"]]
+        if kind == "facts":
+            return [[expect["value_contains"]]]
+        if kind == "none":
+            return []  # a chunk retriever always returns chunks: it cannot say "not found"
         return [[expect["text"]]]
 
     def score(self, queries: list[dict], mode: str) -> dict[str, list[tuple[bool, int | None]]]:
@@ -88,7 +96,7 @@ class Baseline:
                 ),
                 None,
             )
-            if query["type"] in ("unit", "leader"):
+            if query["type"] in ("unit", "leader", "basis"):
                 correct = all(any(holds(text, item) for text in ranked[:5]) for item in needed)
             else:
                 correct = rank == 1

@@ -1,15 +1,16 @@
 """Score the answer function on labelled questions, against a generic-RAG baseline.
 
-    python -m eval.run                       # eval/queries.jsonl, all systems
-    python -m eval.run --queries eval/dev-queries.jsonl --no-baseline
-    python -m eval.run --sweep               # tune the hybrid's lexical weight
-    python -m eval.run --encoder torch       # one backend's own vectors (var/eval-torch/)
+    python -m eval.run                 # eval/queries.jsonl: ours (three retrieval modes) and the
+                                       # baseline, per kind; then per class of question
+    python -m eval.run --queries eval/outside.jsonl --no-baseline
+    python -m eval.run --ablation      # fusion and reranking, on queries.jsonl and outside.jsonl
+    python -m eval.run --growth        # the same questions with half of 学校美育 held back
+    python -m eval.run --failures      # the questions the default gets wrong
+    python -m eval.run --encoder torch # one backend's own vectors (var/eval-torch/)
 
 Per kind of question it prints accuracy (the answer says what the label says), Hit@1, Hit@3 and
-MRR (rank of the first relevant clause among 10), for BM25 alone, dense alone and hybrid, and for
-the baseline: every text cut into 250-character chunks overlapping by 50, ranked by BM25 and by
-the same encoder. A chunk counts as relevant when a reader could answer from it: for a task, it
-holds both the task's lead sentence and its responsibility note.
+MRR (rank of the first relevant clause among 10). The baseline (baseline.py): every text cut into
+250-character chunks overlapping by 50, ranked by BM25 and by the same encoder.
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ from pathlib import Path
 
 from eval.baseline import Baseline
 from eval.checks import answer_is_correct, load_queries, rank_of_first_relevant
+from eval.growth import growth_check
 from indexer.answering.answer import Answerer, AskOptions
 from indexer.config import settings
 from indexer.kb import build_store, open_answerer
 from indexer.storage.vectors import VectorCache
 
-DEFAULT_QUERIES = Path(__file__).with_name("queries.jsonl")
+HERE = Path(__file__).parent
+DEFAULT_QUERIES = HERE / "queries.jsonl"
+OUTSIDE_QUERIES = HERE / "outside.jsonl"
 KINDS = ("who", "unit", "leader", "docnum", "clause", "basis", "facts", "none")
 DEPTH = 10
+Rows = dict[str, list[tuple[bool, int | None]]]
 
 
 def metrics(rows: list[tuple[bool, int | None]]) -> dict[str, float]:
@@ -40,35 +45,62 @@ def metrics(rows: list[tuple[bool, int | None]]) -> dict[str, float]:
         "acc": statistics.mean(ok for ok, _ in rows),
         "hit1": statistics.mean(rank == 1 for _, rank in rows),
         "hit3": statistics.mean(rank is not None and rank <= 3 for _, rank in rows),
+        "hit10": statistics.mean(rank is not None for _, rank in rows),
         "mrr": statistics.mean(1 / rank if rank else 0.0 for _, rank in rows),
     }
 
 
 def score_system(
-    answerer: Answerer, queries: list[dict], mode: str, lexical_weight: float | None = None
-) -> dict[str, list[tuple[bool, int | None]]]:
-    rows: dict[str, list[tuple[bool, int | None]]] = defaultdict(list)
+    answerer: Answerer,
+    queries: list[dict],
+    mode: str = "hybrid",
+    lexical_weight: float | None = None,
+    rerank: bool = True,
+    group: str = "type",
+) -> Rows:
+    """(correct, rank of the first relevant hit) per question, grouped by ``group`` (type or
+    class)."""
+    rows: Rows = defaultdict(list)
     for query in queries:
-        result = answerer.ask(
-            query["q"],
-            AskOptions(k=DEPTH, doc=query.get("doc"), mode=mode, lexical_weight=lexical_weight),
+        options = AskOptions(
+            k=DEPTH, doc=query.get("doc"), mode=mode, lexical_weight=lexical_weight, rerank=rerank
         )
-        rows[query["type"]].append(
+        result = answerer.ask(query["q"], options)
+        rows[query.get(group) or query["type"]].append(
             (answer_is_correct(query, result), rank_of_first_relevant(query, result["hits"]))
         )
     return rows
 
 
-def print_table(results: dict[str, dict[str, list]]) -> None:
-    print("| system | kind | n | accuracy | Hit@1 | Hit@3 | MRR |\n|---|---|---|---|---|---|---|")
+def print_table(results: dict[str, Rows], keys: tuple[str, ...] | None = None) -> None:
+    print("| system | kind | n | accuracy | Hit@1 | Hit@3 | Hit@10 | MRR |")
+    print("|---|---|---|---|---|---|---|---|")
     for system, rows in results.items():
-        everything = [row for kind in KINDS for row in rows.get(kind, [])]
-        for kind in (*KINDS, "all"):
-            metric = metrics(everything if kind == "all" else rows.get(kind, []))
+        order = keys or tuple(sorted(rows))
+        everything = [row for key in order for row in rows.get(key, [])]
+        for key in (*order, "all"):
+            metric = metrics(everything if key == "all" else rows.get(key, []))
             if metric:
                 print(
-                    f"| {system} | {kind} | {metric['n']} | {metric['acc']:.3f} | {metric['hit1']:.3f} | "
-                    f"{metric['hit3']:.3f} | {metric['mrr']:.3f} |"
+                    f"| {system} | {key} | {metric['n']} | {metric['acc']:.3f} | "
+                    f"{metric['hit1']:.3f} | {metric['hit3']:.3f} | {metric['hit10']:.3f} | "
+                    f"{metric['mrr']:.3f} |"
+                )
+
+
+def ablation(answerer: Answerer) -> None:
+    """Dense, lexical, score fusion and rank fusion, each with and without the second stage, on
+    the labelled questions and the outside-style ones."""
+    sets = {"queries": load_queries(DEFAULT_QUERIES), "outside": load_queries(OUTSIDE_QUERIES)}
+    print("| mode | rerank | set | accuracy | Hit@1 | Hit@10 |\n|---|---|---|---|---|---|")
+    for mode in ("dense", "lexical", "hybrid", "rrf"):
+        for rerank in (False, True):
+            for name, queries in sets.items():
+                rows = score_system(answerer, queries, mode, rerank=rerank)
+                metric = metrics([row for kind_rows in rows.values() for row in kind_rows])
+                print(
+                    f"| {mode} | {'yes' if rerank else 'no'} | {name} | {metric['acc']:.3f} | "
+                    f"{metric['hit1']:.3f} | {metric['hit10']:.3f} |"
                 )
 
 
@@ -76,11 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--ablation", action="store_true", help="fusion and reranking compared")
     parser.add_argument(
-        "--sweep", action="store_true", help="accuracy of the hybrid for several lexical weights"
+        "--growth", action="store_true", help="full corpus against half of 学校美育 held back"
     )
     parser.add_argument(
-        "--failures", action="store_true", help="list the questions the hybrid gets wrong"
+        "--failures", action="store_true", help="list the questions the default gets wrong"
     )
     parser.add_argument(
         "--encoder",
@@ -97,15 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     encoder = answerer.index.encoder
     if encoder is not None:
         print(f"encoder: {encoder.name} on {encoder.backend}, {encoder.precision}\n")
+    if args.ablation:
+        ablation(answerer)
+        return 0
     queries = load_queries(args.queries)
-    if args.sweep:
-        for weight in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-            rows = score_system(answerer, queries, "hybrid", weight)
-            everything = [row for kind in KINDS for row in rows.get(kind, [])]
-            metric = metrics(everything)
-            print(
-                f"lexical weight {weight:.1f}: accuracy {metric['acc']:.3f}  MRR {metric['mrr']:.3f}"
-            )
+    if args.growth:
+        growth_check(config, answerer, queries, score_system, metrics)
         return 0
     results = {
         f"ours-{mode}": score_system(answerer, queries, mode)
@@ -115,15 +145,20 @@ def main(argv: list[str] | None = None) -> int:
         baseline = Baseline(answerer, VectorCache(config.var_dir / "embeddings.sqlite3"))
         results["baseline-bm25"] = baseline.score(queries, "bm25")
         results["baseline-dense"] = baseline.score(queries, "dense")
-    print_table(results)
+    kinds = tuple(kind for kind in KINDS if any(q["type"] == kind for q in queries))
+    print_table(results, kinds)
+    if any("class" in q for q in queries):
+        print()
+        print_table({"ours-hybrid by class": score_system(answerer, queries, group="class")})
     if args.failures:
         for query in queries:
-            result = answerer.ask(query["q"], AskOptions(k=DEPTH))
+            result = answerer.ask(query["q"], AskOptions(k=DEPTH, doc=query.get("doc")))
             if not answer_is_correct(query, result):
                 top = result["hits"][0] if result["hits"] else {}
                 print(
-                    f"✗ {query['id']} {query['q']} → {result['intent']} {result['answer'].get('task_no', '')} "
-                    f"{top.get('doc_number', '')} {' › '.join(top.get('path', []))[:60]}"
+                    f"✗ {query['id']} {query['q']} → {result['intent']} "
+                    f"{result['answer'].get('doc_number', '')} {result['answer'].get('task_no', '')} "
+                    f"| {top.get('doc_number', '')} {' › '.join(top.get('path', []))[:60]}"
                 )
     return 0
 

@@ -99,6 +99,7 @@ class Document:
     subject: str | None = None  # 主题分类
     validity: str | None = None  # 有效性
     fields: dict[str, str] = field(default_factory=dict)  # every header field as found
+    read_from: dict[str, str] = field(default_factory=dict)  # fact → where it was read
     conflicts: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)

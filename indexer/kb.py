@@ -82,7 +82,7 @@ def open_answerer(
     # index was made from, and a new answerer picks up the new generation.
     store.hold_snapshot()
     index = open_index(store, config.index_dir, encoder, progress=progress)
-    answerer = Answerer(store, index, config.limits)
+    answerer = Answerer(store, index, config.limits, config.home)
     # What was just loaded (mostly torch and transformers: ~0.5M objects) lives as long as the
     # process: collect once now and exempt it from later full collections, each of which would
     # otherwise rescan it all (~240 ms) in the middle of some question.

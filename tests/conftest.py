@@ -42,7 +42,12 @@ def seed_dir(tmp_path) -> Path:
     """A corpus folder of its own holding the seed, its catalogue and the registry."""
     folder = tmp_path / "corpus"
     folder.mkdir()
-    for name in ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv"):
+    for name in (
+        "xianning-jyj-2021-14.txt",
+        "related-documents.catalogue.json",
+        "units.csv",
+        "kb.toml",
+    ):
         shutil.copy(CORPUS / name, folder / name)
     return folder
 
@@ -56,9 +61,12 @@ def encoder():
 
 @pytest.fixture(scope="session")
 def corpus_answerer(tmp_path_factory, corpus_store, encoder):
-    """The answer function over the whole corpus with the real offline model (encodes ~2.6k passages)."""
+    """The answer function over the whole corpus with the real offline model (encodes ~3.5k
+    passages), with the corpus's own settings (home body 咸宁市教育局)."""
     from indexer.answering.answer import Answerer
+    from indexer.config import settings
     from indexer.retrieval.generations import open_index
 
     index = open_index(corpus_store, tmp_path_factory.mktemp("index") / "index", encoder)
-    return Answerer(corpus_store, index)
+    corpus = settings(corpus_dir=CORPUS)
+    return Answerer(corpus_store, index, corpus.limits, corpus.home)

@@ -36,8 +36,11 @@ INTENT_LABELS = {
     "unit": "单位职责",
     "leader": "领导分管",
     "docnum": "文件查询",
+    "basis": "文件依据",
+    "facts": "文件信息",
     "search": "条款检索",
 }
+NO_HOME = ""
 WEAK = 0.6  # a search hit scoring under this share of the best one is shown as a weak match
 
 
@@ -77,16 +80,28 @@ def page() -> None:
     note = f"按「{INTENT_LABELS.get(kind, kind)}」理解这个问题"
     if scope.active:
         note += "　·　已筛选：" + "；".join(scope.active)
-    st.caption(note)
+    st.caption(md(note))
+    if result.get("notice"):
+        st.warning(md(result["notice"]))
     terms = answerer.index.tokenizer.tokens(result["query"])
-    if kind == "who" and "lead" in result["answer"]:
+    answer = result["answer"]
+    if answer.get("found") is False and kind not in ("docnum",):
+        render_not_found(kind)
+    elif kind == "who" and "lead" in answer:
         render_who(kb, result, terms)
     elif kind in ("unit", "leader"):
         render_duties(kb, result, terms)
     elif kind == "docnum":
         render_document_answer(kb, result)
+    elif kind == "basis":
+        render_basis(kb, result)
+    elif kind == "facts":
+        render_facts(result)
     else:
         render_search(kb, result, terms)
+    # What "这个文件" means in the next question: the document this answer came from.
+    if answer.get("doc_number"):
+        st.session_state.context_doc = answer["doc_number"]
 
 
 def _use_example() -> None:
@@ -120,8 +135,33 @@ def sidebar_filters(kb: KnowledgeBase) -> Scope:
         levels = st.multiselect("级别", LEVELS, placeholder="全部")
         validity = st.multiselect("有效性", validities, placeholder="全部") if validities else []
         k = st.slider("显示条数", 3, 20, 5)
+        home = home_choice(kb, documents)
     return ask_scope(
-        store, doc_ids=doc_ids, unit=unit, leader=leader, levels=levels, validity=validity, k=k
+        store,
+        doc_ids=doc_ids,
+        unit=unit,
+        leader=leader,
+        levels=levels,
+        validity=validity,
+        k=k,
+        home=home,
+        context=st.session_state.get("context_doc"),
+    )
+
+
+def home_choice(kb: KnowledgeBase, documents) -> str:
+    """本单位: whose documents come first among answers of comparable strength. The knowledge
+    base's home body (corpus/kb.toml) unless changed here, for this session."""
+    bodies = sorted({d.issuer for d in documents if d.in_corpus and d.issuer})
+    configured = kb.config.home.body or NO_HOME
+    options = [NO_HOME, *dict.fromkeys([configured, *bodies])] if configured else [NO_HOME, *bodies]
+    st.session_state.setdefault("home_body", configured)
+    return st.selectbox(
+        "本单位（其文件优先）",
+        list(dict.fromkeys(options)),
+        key="home_body",
+        format_func=lambda body: body or "不设",
+        help="问题没有提到地方时，本单位和上级的文件在相近的答案中排在前面。",
     )
 
 
@@ -136,8 +176,15 @@ def ask(kb: KnowledgeBase, answerer: Answerer, question: str, options: AskOption
     return result
 
 
+def render_not_found(kind: str) -> None:
+    """Nothing in the knowledge base treats the question: say so, invent nothing."""
+    what = "这份文件" if kind in ("basis", "facts") else "与这个问题相关的条款"
+    st.warning(f"知识库中没有找到{what}。可以换个说法，或在「添加文件」页上传相关文件。")
+
+
 def render_who(kb: KnowledgeBase, result: dict, terms: list[str]) -> None:
-    """谁负责: the task found, its people and clause, then the other candidate tasks."""
+    """谁负责: the task found, its people and clause; tasks of other documents with comparable
+    evidence, grouped by document; then the other candidate tasks."""
     answer = result["answer"]
     best = kb.store.clause(answer["clause_id"])
     if best is None:
@@ -145,11 +192,29 @@ def render_who(kb: KnowledgeBase, result: dict, terms: list[str]) -> None:
         return
     with st.container(border=True):
         st.subheader(task_label(best))
+        if answer.get("place"):
+            st.caption(md(f"出自{answer['place']}的文件：{kb.heading(best)}"))
         st.markdown(people_markdown(best))
         clause_card(kb, best, terms, people=False)
         if st.button("查看这份文件的完整责任清单", icon=":material/table_view:"):
             go_to("matrix", matrix_doc=best.doc_id)
-    others = [h for h in result["hits"] if h["clause_id"] != best.clause_id]
+    alternatives = answer.get("alternatives") or []
+    if alternatives:
+        st.markdown("**其他文件中相近的任务**")
+        shown = {
+            c.clause_id: c for c in kb.store.clauses_by_id(a["clause_id"] for a in alternatives)
+        }
+        for alternative in alternatives:
+            clause = shown.get(alternative["clause_id"])
+            if clause is None:
+                continue
+            place = f"（{alternative['place']}）" if alternative.get("place") else ""
+            st.markdown(md(f"{kb.heading(clause)}{place}"))
+            people = "、".join([*clause.leads, *clause.units[:3]])
+            with st.expander(f"{task_label(clause)}　—　{md(people)}"):
+                clause_card(kb, clause, terms, nested=True)
+    listed = {best.clause_id, *(a["clause_id"] for a in alternatives)}
+    others = [h for h in result["hits"] if h["clause_id"] not in listed]
     if others:
         st.markdown("**其他可能相关的任务**")
         for clause in kb.store.clauses_by_id(h["clause_id"] for h in others):
@@ -236,6 +301,42 @@ def render_document_answer(kb: KnowledgeBase, result: dict) -> None:
         ]
         if cited:
             st.markdown(f"**这份文件引用了**：{md('、'.join(cited))}")
+
+
+def render_basis(kb: KnowledgeBase, result: dict) -> None:
+    """文件依据: the documents this one carries out, with the clause of its own that names them."""
+    answer = result["answer"]
+    with st.container(border=True):
+        st.subheader(md(f"{answer['title']} 的制定依据"))
+        for basis in answer["basis"]:
+            state = (
+                ":green-badge[正文已收录]" if basis["in_corpus"] else ":orange-badge[正文未收录]"
+            )
+            name = " ".join(
+                x
+                for x in (
+                    f"《{basis['title']}》" if basis["title"] else "",
+                    basis["doc_number"] or "",
+                )
+                if x
+            )
+            st.markdown(f"- {md(name)}　{state}")
+    for clause in kb.store.clauses_by_id(h["clause_id"] for h in result["hits"]):
+        st.caption("依据出自本文件的这一段：")
+        clause_card(kb, clause, [b["doc_number"] for b in answer["basis"] if b["doc_number"]])
+
+
+def render_facts(result: dict) -> None:
+    """文件信息: the facts asked for, each with where it was read."""
+    answer = result["answer"]
+    with st.container(border=True):
+        st.subheader(md(answer["title"]))
+        facts_table(
+            (f"{fact['label']}", f"{fact['value']}　（见{fact['source']}）")
+            for fact in answer["facts"]
+        )
+        for conflict in answer.get("conflicts") or []:
+            st.warning(f"信息不一致：{md(conflict)}", icon=":material/warning:")
 
 
 def render_search(kb: KnowledgeBase, result: dict, terms: list[str]) -> None:

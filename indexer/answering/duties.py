@@ -17,6 +17,7 @@ class Task:
     lead: list[str]
     units: list[str]
     role: str = ""  # the unit's role in it: lead / responsible / cooperating
+    text: str = ""  # the task's clause
 
 
 @dataclass
@@ -55,6 +56,7 @@ def _task(clause: ClauseRecord, role: str = "") -> Task:
         clause.leads,
         clause.units,
         role,
+        clause.text,
     )
 
 
@@ -72,9 +74,14 @@ def _group(clauses: list[ClauseRecord], role_of: dict[str, str] | None = None) -
 def unit_duties(store: Store, unit_text: str, doc_id: str | None = None) -> Duties:
     """Tasks naming the unit ``unit_text`` (canonical name or alias) as lead, responsible or cooperating."""
     units = store.units_matching(unit_text)
-    clauses = store.duties_of_units([u["unit_id"] for u in units], doc_id)
-    names = {u["name"]: u["unit_id"] for u in units}
-    return Duties(unit_text, "unit", list(names), _group(clauses, names))
+    return duties_of(store, unit_text, {u["unit_id"]: u["name"] for u in units}, doc_id)
+
+
+def duties_of(store: Store, query: str, units: dict[str, str], doc_id: str | None = None) -> Duties:
+    """Tasks naming any of ``units`` (unit_id → canonical name), grouped by document."""
+    clauses = store.duties_of_units(list(units), doc_id)
+    names = {name: unit_id for unit_id, name in units.items()}
+    return Duties(query, "unit", list(names), _group(clauses, names))
 
 
 def leader_duties(store: Store, person: str, doc_id: str | None = None) -> Duties:

@@ -29,10 +29,13 @@ def ask_scope(
     levels: Sequence[str] = (),
     validity: Sequence[str] = (),
     k: int = 5,
+    home: str | None = None,
+    context: str | None = None,
 ) -> Scope:
     """The options that ask for ``k`` answers within the chosen documents, the tasks of ``unit``
-    and of ``leader`` (with the clauses below them), the levels and validities; and the filters
-    in use, described in the order the app lists them."""
+    and of ``leader`` (with the clauses below them), the levels and validities, with ``home`` as
+    the home body ("" for none) and ``context`` as what "这个文件" means; and the filters in use,
+    described in the order the app lists them."""
     active = []
     filters = SearchFilters()
     documents = [d for doc_id in doc_ids if (d := store.document(doc_id))]
@@ -62,6 +65,8 @@ def ask_scope(
         k=k,
         doc=single.doc_number if single and single.doc_number else None,
         filters=None if filters.is_empty() else filters,
+        home=home,
+        context=context,
     )
     return Scope(options, active)
 

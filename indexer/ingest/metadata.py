@@ -157,6 +157,17 @@ class Header:
     metadata_lines: set[int] = field(default_factory=set)  # lines that are not body text
     attachment_titles: set[int] = field(default_factory=set)  # a plan's own title inside the body
 
+    def label_of(self, attribute: str) -> str | None:
+        """The header label a Document attribute was read from (发文单位, 发文字号 …)."""
+        return next(
+            (
+                label
+                for label, value in self.fields.items()
+                if _FIELD_OF_LABEL.get(label) == attribute and value
+            ),
+            None,
+        )
+
     def value(self, attribute: str) -> str | None:
         """The header value for a Document attribute (first label that maps to it)."""
         for label, value in self.fields.items():
@@ -174,7 +185,7 @@ def _looks_like_title(line: str) -> bool:
     return (
         2 <= len(text) <= 120
         and "。" not in text
-        and not text.endswith(("：", ":", "；", "，"))
+        and not text.endswith(("：", ":", "；", "，", "？", "?"))
         and not _SIGNATURE_DATE_LINE.match(text)
         and match_heading(text) is None
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from indexer.documents import Citation, Clause, Document, Responsibility, Source
 from indexer.ingest.docnum import find_citations, find_doc_numbers
@@ -65,6 +66,9 @@ def _strip_notes(text: str) -> tuple[str, Responsibility | None]:
 
 _PRINCIPLE = re.compile(r"^(——|--|—)?\s*坚持")
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
+# FAQs and Q&A knowledge bases: 问：… 答：…, Q: … A: …
+_QUESTION = re.compile(r"^(问|问题|提问|Q|q)\s*[:：.．、]")
+_ANSWER = re.compile(r"^(答|答复|回答|回复|解答|A|a)\s*[:：.．、]")
 _CELL_CHARS = 24
 
 
@@ -156,6 +160,10 @@ class _Segmenter:
         if heading is not None and heading is self.clauses[-1] and heading.kind == "heading":
             self._merge_into_heading(heading, line, body, responsibility)
             return
+        if self._answers_last_question(body):
+            # 问：… / 答：… : a question and its answer are one clause, found together.
+            self._extend(self.clauses[-1], line, body, kind=self.clauses[-1].kind)
+            return
         if self._continues_cells(line, body):
             self._extend(self.clauses[-1], line, body, kind="cells")
             if responsibility:
@@ -190,6 +198,14 @@ class _Segmenter:
         self._extend(heading, line, body, kind="item")
         if responsibility:
             self._attach(responsibility)
+
+    def _answers_last_question(self, body: str) -> bool:
+        if not self.clauses or not _ANSWER.match(body):
+            return False
+        last = self.clauses[-1].text
+        return bool(_QUESTION.match(last[len(self.clauses[-1].marker) :].lstrip())) and not any(
+            _ANSWER.match(part) for part in last.split("\n")
+        )
 
     def _continues_cells(self, line: _Line, body: str) -> bool:
         """A table exported one cell per line (序号 / 县区名称 / 名额数 / 1 / 肥东 / 15 …): short
@@ -364,11 +380,13 @@ def parse_document(source: Source) -> Document:
     """Read one loaded source into a Document with clauses, facts and citations."""
     lines = _lines(source.text)
     header = read_header([line.text for line in lines])
-    title = header.value("title") or header.title
+    # A text without a title line (a list of answers, a FAQ) is named by its file, as given.
+    title = header.value("title") or header.title or Path(source.path).stem.strip()
     if not title:
         raise SegmentError(f"{source.path}: no title found (empty or not a document)")
     doc_number = header.doc_number or header.value("doc_number")
     issuer = header.value("issuer") or issuer_from_title(title) or header.signer
+    read_from = _read_from(header, issuer, title)
     jurisdiction, level = place_and_level(issuer)
     doc_key = document_key(doc_number, title)
     clauses = _Segmenter(doc_key, lines, header).run()
@@ -389,6 +407,7 @@ def parse_document(source: Source) -> Document:
         subject=header.value("subject"),
         validity=header.value("validity"),
         fields=dict(header.fields),
+        read_from=read_from,
         sources=[source],
         clauses=clauses,
         citations=_citations(clauses, doc_number, title),
@@ -396,6 +415,23 @@ def parse_document(source: Source) -> Document:
     )
     document.conflicts = find_conflicts(document)
     return document
+
+
+def _read_from(header: Header, issuer: str | None, title: str) -> dict[str, str]:
+    """Where each fact of the document was read: a header field by its label, the title, the
+    addressee line, the signature."""
+    found = {
+        attribute: f"页头「{label}」"
+        for attribute in ("issuer", "issue_date", "published_date", "validity", "doc_number")
+        if (label := header.label_of(attribute))
+    }
+    if "issuer" not in found and issuer:
+        found["issuer"] = "标题" if issuer == issuer_from_title(title) else "落款"
+    if header.addressees:
+        found["addressees"] = "正文抬头（主送机关）"
+    if header.signed_date:
+        found["signed_date"] = "落款日期"
+    return found
 
 
 def find_conflicts(document: Document) -> list[str]:

@@ -1,6 +1,9 @@
-"""Fusing BM25 and cosine scores of the same passages into one ranking."""
+"""Fusing BM25 and cosine scores of the same passages into one ranking: by their scores (fuse)
+or by their ranks (rrf, reciprocal rank fusion)."""
 
 from __future__ import annotations
+
+RRF_K = 60  # the usual constant: a passage ranked first by one retriever is not all that matters
 
 
 def fuse(
@@ -22,3 +25,13 @@ def fuse(
         p: lexical_weight * lex.get(p, 0.0) + (1 - lexical_weight) * den.get(p, 0.0)
         for p in set(lex) | set(den)
     }
+
+
+def rrf(lexical: dict[int, float], dense: dict[int, float], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: each retriever gives 1 / (k + rank) to the passages it returned."""
+    fused: dict[int, float] = {}
+    for scores in (lexical, dense):
+        ranked = sorted(scores, key=lambda p: -scores[p])
+        for rank, position in enumerate(ranked, start=1):
+            fused[position] = fused.get(position, 0.0) + 1.0 / (k + rank)
+    return fused

@@ -28,6 +28,7 @@ from indexer.storage.store import GENERATION_KEY, Store
 from indexer.storage.vectors import VectorCache
 
 POINTER = "CURRENT"
+LEXICAL_FORMAT = 2  # words and pairs of adjacent Chinese characters
 _PREFIX = "gen-"
 _PARTIAL = ".partial-"
 _MANIFEST = "manifest.json"
@@ -48,6 +49,8 @@ class Manifest:
     generation: str
     model: str | None
     passage_ids: list[int] = field(default_factory=list)
+    # How passages became BM25 terms (Tokenizer.index_terms); another way means a new index.
+    lexical_format: int = 1
     backend: str | None = None
     precision: str | None = None
     vectors_by: dict[str, int] = field(default_factory=dict)
@@ -92,7 +95,8 @@ def open_index(store: Store, folder: Path, encoder=None, progress: bool = False)
                 f"(or use the same model)"
             )
         dense_ready = model is None or (saved is not None and saved.model == model)
-        if saved is not None and saved.generation == generation and dense_ready:
+        current_format = saved is not None and saved.lexical_format == LEXICAL_FORMAT
+        if saved is not None and saved.generation == generation and dense_ready and current_format:
             try:
                 return _load(store, current, saved, tokenizer, encoder)
             except Exception as error:  # noqa: BLE001 - any damage: the store can make it again
@@ -112,9 +116,12 @@ def rebuild_index(
     generation = store.get_meta(GENERATION_KEY) or ""
     rows = store.passages()
     texts = embedding_texts(rows)
-    lexical = LexicalIndex.build([tokenizer.tokens(t) for t in texts]) if texts else None
+    lexical = LexicalIndex.build([tokenizer.index_terms(t) for t in texts]) if texts else None
     manifest = Manifest(
-        generation, encoder.name if encoder else None, [r["passage_id"] for r in rows]
+        generation,
+        encoder.name if encoder else None,
+        [r["passage_id"] for r in rows],
+        LEXICAL_FORMAT,
     )
     dense = None
     if encoder is not None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.retrieval.fusion import fuse
+from indexer.retrieval.fusion import fuse, rrf
 from indexer.storage.store import Store
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ class SearchIndex:
         )
         self._doc_of_passage = np.array([self._doc_number[d] for d in self.doc_of], dtype=np.int64)
         self._mask_memo: dict[frozenset[str], np.ndarray] = {}
+        self._last_query: tuple[str, np.ndarray] | None = None
         self._doc_facts = store.levels_and_validity()
 
     # -- searching ------------------------------------------------------------------------------
@@ -123,19 +124,35 @@ class SearchIndex:
         return mask
 
     def lexical_scores(self, query: str) -> np.ndarray:
-        return self.lexical.scores(self.tokenizer.tokens(query))
+        return self.lexical.scores(self.tokenizer.index_terms(query))
 
     def dense_scores(self, query: str, allowed: np.ndarray | None) -> dict[int, float]:
         """Cosine of the nearest passages, by position."""
         if self.dense is None or self.encoder is None:
             return {}
-        vector = self.encoder.encode_queries([query])[0]
+        vector = self._query_vector(query)
         k = CANDIDATES if allowed is None else min(len(self.passage_ids), CANDIDATES * 20)
         ids, scores = self.dense.search(vector, k)
         found = {self.position_of[int(i)]: float(s) for i, s in zip(ids, scores, strict=True)}
         if allowed is not None:
             found = {p: s for p, s in found.items() if allowed[p]}
         return found
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's vector; the last one is kept, as one question is searched more than once
+        (the tasks, then every clause; the check that anything is behind it)."""
+        last = self._last_query  # one read: the app asks from several threads
+        if last is None or last[0] != query:
+            last = (query, self.encoder.encode_queries([query])[0])
+            self._last_query = last
+        return last[1]
+
+    def nearest_cosine(self, query: str) -> float | None:
+        """The cosine of the passage nearest to ``query``; None without vectors."""
+        if self.dense is None or self.encoder is None or not len(self.passage_ids):
+            return None
+        _, scores = self.dense.search(self._query_vector(query), 1)
+        return float(scores[0]) if len(scores) else None
 
     def search(
         self,
@@ -145,20 +162,24 @@ class SearchIndex:
         mode: str = "hybrid",
         lexical_weight: float | None = None,
     ) -> list[Hit]:
-        """Clauses best matching ``query``, best first. ``mode``: hybrid, lexical or dense."""
+        """Clauses best matching ``query``, best first. ``mode``: hybrid (scores fused), rrf
+        (ranks fused), lexical or dense."""
         if not len(self.passage_ids):
             return []
         allowed = self._allowed(filters)
         lexical: dict[int, float] = {}
-        if mode in ("hybrid", "lexical"):
+        if mode in ("hybrid", "rrf", "lexical"):
             scores = self.lexical_scores(query)
             if allowed is not None:
                 scores = np.where(allowed, scores, 0.0)
             top = np.argsort(-scores)[:CANDIDATES]
             lexical = {int(p): float(scores[p]) for p in top if scores[p] > 0}
-        dense = self.dense_scores(query, allowed) if mode in ("hybrid", "dense") else {}
+        dense = self.dense_scores(query, allowed) if mode in ("hybrid", "rrf", "dense") else {}
         weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
-        fused = fuse(lexical, dense, {"lexical": 1.0, "dense": 0.0}.get(mode, weight))
+        if mode == "rrf":
+            fused = rrf(lexical, dense)
+        else:
+            fused = fuse(lexical, dense, {"lexical": 1.0, "dense": 0.0}.get(mode, weight))
         return self._roll_up(fused, lexical, dense, k)
 
     def _roll_up(

@@ -46,7 +46,12 @@ DOMAIN_TERMS = (
     "美育浸润",
     "兼职教师",
     "课后服务",
+    # the short forms of the national offices, so that they are words of a question
+    "国办",
+    "中办",
 )
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_PAIR = "#"  # marks a character pair apart from a word that happens to be written the same
 _QUOTED = re.compile(r"[“\"]([\u4e00-\u9fff]{2,8})[”\"]")
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
@@ -150,6 +155,18 @@ class Tokenizer:
                 continue
             words.append(word)
         return words
+
+    def index_terms(self, text: str) -> list[str]:
+        """What BM25 indexes and looks up: the words, and every pair of adjacent Chinese
+        characters besides, so that a question worded otherwise than the text still meets it
+        (兼职老师 and 兼职教师 share 兼职; 音乐美术课 and 美术课程 share 美术)."""
+        pairs = [
+            f"{_PAIR}{run[i : i + 2]}"
+            for run in _CJK_RUN.findall(text)
+            for i in range(len(run) - 1)
+            if run[i : i + 2] not in STOPWORDS
+        ]
+        return self.tokens(text) + pairs
 
 
 def quoted_terms(texts: Iterable[str]) -> set[str]:

@@ -218,7 +218,7 @@ def _rewrite_document(
     document = resolved.document
     for version in resolved.versions:
         _note_conflict(document, version, report)
-    passages = passages_for(document.clauses)
+    passages = passages_for(document.clauses, document.title)
     unknown = writer.put_document(document, registry, passages)
     for number, version in enumerate(resolved.versions, start=1):
         version_id = writer.put_version(version, document, f"v{number}")

@@ -33,6 +33,7 @@ class DocumentRecord:
     origin: str
     sources: list[str] = field(default_factory=list)
     version_of: str | None = None  # a version: the document whose 文号 it shares, not its text
+    read_from: dict[str, str] = field(default_factory=dict)  # fact → where it was read
 
     @property
     def in_corpus(self) -> bool:
@@ -53,6 +54,7 @@ class BasisRecord:
     in_corpus: bool  # its text is here (else its facts come from a catalogue or the citation)
     clause_id: str | None  # the citing document's clause that names it
     doc_id: str | None  # the document it resolved to
+    level: str | None = None  # 国家级 / 省级 / 市级 / 县级, when known
 
 
 @dataclass
@@ -78,6 +80,7 @@ class ClauseRecord:
         default_factory=list
     )  # canonical names: lead units, then responsible, then cooperating
     unit_roles: dict[str, str] = field(default_factory=dict)
+    unit_kinds: dict[str, str] = field(default_factory=dict)  # the registry's kind, "" if unknown
 
     @property
     def is_task(self) -> bool:

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS documents (
     index_no TEXT, subject TEXT, validity TEXT,
     fields_json TEXT NOT NULL DEFAULT '{}',
     conflicts_json TEXT NOT NULL DEFAULT '[]',
+    read_from_json TEXT NOT NULL DEFAULT '{}',  -- fact → where it was read (页头「发文单位」…)
     origin TEXT NOT NULL,           -- text: its text is indexed, catalogue / citation: facts only,
                                     -- version: another text of a 文号, kept apart
     version_of TEXT,                -- for a version: the document it disagrees with
@@ -111,7 +112,7 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SCHEMA_KEY = "schema"
 
 

@@ -130,6 +130,7 @@ class Store:
             origin=row["origin"],
             sources=sources,
             version_of=row["version_of"],
+            read_from=json.loads(row["read_from_json"]),
         )
 
     def versions_of(self, doc_id: str) -> list[DocumentRecord]:
@@ -200,13 +201,13 @@ class Store:
             ids,
         ):
             leads.setdefault(row["clause_id"], []).append(row["person"])
-        units: dict[str, list[tuple[str, str]]] = {}
+        units: dict[str, list[tuple[str, str, str]]] = {}
         for row in self.db.execute(
-            f"SELECT cu.clause_id, u.name, cu.role FROM clause_units cu JOIN units u USING (unit_id) "
-            f"WHERE cu.clause_id IN ({marks}) ORDER BY cu.position",
+            f"SELECT cu.clause_id, u.name, cu.role, u.kind FROM clause_units cu "
+            f"JOIN units u USING (unit_id) WHERE cu.clause_id IN ({marks}) ORDER BY cu.position",
             ids,
         ):
-            units.setdefault(row["clause_id"], []).append((row["name"], row["role"]))
+            units.setdefault(row["clause_id"], []).append((row["name"], row["role"], row["kind"]))
         by_id = {}
         for row in rows:
             pairs = units.get(row["clause_id"], [])
@@ -214,8 +215,9 @@ class Store:
                 **{name: row[name] for name in CLAUSE_COLUMNS},
                 path=json.loads(row["path_json"]),
                 leads=leads.get(row["clause_id"], []),
-                units=list(dict.fromkeys(name for name, _ in pairs)),
-                unit_roles={name: role for name, role in pairs},
+                units=list(dict.fromkeys(name for name, _, _ in pairs)),
+                unit_roles={name: role for name, role, _ in pairs},
+                unit_kinds={name: kind for name, _, kind in pairs},
             )
         return [by_id[i] for i in ids if i in by_id]
 
@@ -235,6 +237,10 @@ class Store:
             "ORDER BY u.in_registry DESC, u.jurisdiction",
             (unit_key(clean_unit_name(text)),),
         ).fetchall()
+
+    def units(self) -> list[sqlite3.Row]:
+        """Every unit: unit_id, name, full_name, jurisdiction, kind (局机关科室 / 直属单位 / …)."""
+        return self.db.execute("SELECT * FROM units ORDER BY in_registry DESC, unit_id").fetchall()
 
     def unit_names(self) -> list[tuple[str, str]]:
         """(alias as a searchable string, unit_id) for every alias, longest first."""
@@ -295,7 +301,7 @@ class Store:
         one named twice (by 文号 and by title) once."""
         rows = self.db.execute(
             "SELECT c.cited_number, c.cited_title, c.clause_id, c.cited_doc_id, d.doc_number, "
-            "d.title, d.origin FROM citations c LEFT JOIN documents d ON d.doc_id = c.cited_doc_id "
+            "d.title, d.origin, d.level FROM citations c LEFT JOIN documents d ON d.doc_id = c.cited_doc_id "
             "WHERE c.citing_doc_id = ? AND c.basis = 1 ORDER BY c.rowid",
             (doc_id,),
         ).fetchall()
@@ -310,6 +316,7 @@ class Store:
                 in_corpus=row["origin"] == "text",
                 clause_id=row["clause_id"],
                 doc_id=row["cited_doc_id"],
+                level=row["level"],
             )
         return list(found.values())
 

@@ -65,6 +65,8 @@ def merge_sources(documents: list[Document]) -> Document:
         for name in DOCUMENT_FACTS:
             if getattr(primary, name) is None and getattr(other, name) is not None:
                 setattr(primary, name, getattr(other, name))
+                if name in other.read_from:
+                    primary.read_from[name] = f"{other.read_from[name]}（{other.sources[0].path}）"
         for label, value in other.fields.items():
             primary.fields.setdefault(label, value)
         primary.sources.extend(other.sources)

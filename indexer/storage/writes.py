@@ -101,13 +101,14 @@ class StoreWriter:
         values = [getattr(document, column) for column in DOCUMENT_COLUMNS]
         self.db.execute(
             f"INSERT INTO documents(doc_id, {', '.join(DOCUMENT_COLUMNS)}, fields_json, "
-            f"conflicts_json, origin, place_code) "
-            f"VALUES (?, {', '.join('?' * len(DOCUMENT_COLUMNS))}, ?, ?, 'text', ?)",
+            f"conflicts_json, read_from_json, origin, place_code) "
+            f"VALUES (?, {', '.join('?' * len(DOCUMENT_COLUMNS))}, ?, ?, ?, 'text', ?)",
             (
                 document.doc_id,
                 *values,
                 _dump(document.fields),
                 _dump(document.conflicts),
+                _dump(document.read_from),
                 default_places().resolve(document.jurisdiction),
             ),
         )
@@ -206,9 +207,9 @@ class StoreWriter:
         and every citation points at the document its 文号 or title names (references.py)."""
         self.db.execute("DELETE FROM documents WHERE origin IN ('catalogue', 'citation')")
         by_number = self._numbers()
-        for row in self.db.execute("SELECT facts_json FROM catalogue").fetchall():
+        for row in self.db.execute("SELECT path, facts_json FROM catalogue").fetchall():
             facts = json.loads(row["facts_json"])
-            self._apply_catalogue(facts, by_number.get(facts["doc_number"]))
+            self._apply_catalogue(facts, row["path"], by_number.get(facts["doc_number"]))
         by_number = self._numbers()
         target: dict[str, str] = {}
         cited = self.db.execute(
@@ -270,7 +271,9 @@ class StoreWriter:
             )
         }
 
-    def _apply_catalogue(self, facts: dict, existing_doc_id: str | None) -> None:
+    def _apply_catalogue(self, facts: dict, path: str, existing_doc_id: str | None) -> None:
+        """A catalogue entry: a document of its own, or the facts an indexed one lacks."""
+        where = f"目录（{path}）"
         values = {
             "place_code": default_places().resolve(place_and_level(facts.get("issuer"))[0]),
             "doc_number": facts["doc_number"],
@@ -286,18 +289,32 @@ class StoreWriter:
         }
         if existing_doc_id is None:
             columns = ", ".join(values)
+            read_from = {column: where for column, value in values.items() if value is not None}
             self.db.execute(
-                f"INSERT INTO documents(doc_id, {columns}, fields_json, origin) "
-                f"VALUES (?, {', '.join('?' * len(values))}, ?, 'catalogue')",
-                (facts["doc_number"], *values.values(), _dump(_extra_facts(facts))),
+                f"INSERT INTO documents(doc_id, {columns}, fields_json, read_from_json, origin) "
+                f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, 'catalogue')",
+                (
+                    facts["doc_number"],
+                    *values.values(),
+                    _dump(_extra_facts(facts)),
+                    _dump(read_from),
+                ),
             )
             return
+        row = self.db.execute(
+            "SELECT * FROM documents WHERE doc_id = ?", (existing_doc_id,)
+        ).fetchone()
+        read_from = json.loads(row["read_from_json"])
         for column, value in values.items():
-            if value is not None:
+            if value is not None and row[column] is None:
                 self.db.execute(
-                    f"UPDATE documents SET {column} = ? WHERE doc_id = ? AND {column} IS NULL",
-                    (value, existing_doc_id),
+                    f"UPDATE documents SET {column} = ? WHERE doc_id = ?", (value, existing_doc_id)
                 )
+                read_from[column] = where
+        self.db.execute(
+            "UPDATE documents SET read_from_json = ? WHERE doc_id = ?",
+            (_dump(read_from), existing_doc_id),
+        )
 
     def mark_changed(self) -> None:
         """Tell derived indexes (search.py) that the clauses changed and they must be rebuilt."""

@@ -29,7 +29,12 @@ from indexer.storage.uploads import NOT_STORED, save_upload
 from webapp.widgets import highlight, matrix_html
 
 APP = REPO_ROOT / "app.py"
-SEED_FILES = ("xianning-jyj-2021-14.txt", "related-documents.catalogue.json", "units.csv")
+SEED_FILES = (
+    "xianning-jyj-2021-14.txt",
+    "related-documents.catalogue.json",
+    "units.csv",
+    "kb.toml",
+)
 PLAN = "《咸宁市巩固拓展教育脱贫攻坚成果同乡村振兴有效衔接工作实施方案》"
 TIMEOUT = 120
 
@@ -452,3 +457,22 @@ def test_links_and_images_in_documents_show_as_text_on_every_page(tmp_path, monk
     open_page(at, "documents")
     assert "点我领奖" in shown_text(at)
     assert not [v for v in _markdown_sources(at) if _LIVE_MARKDOWN.search(v)]
+
+
+def test_document_questions_are_answered_from_the_card_and_nothing_invented(app):
+    ask(app, "这个实施方案是根据哪些文件制定的")
+    shown = shown_text(app)
+    assert "制定依据" in shown and "咸发〔2021〕10号" in shown and "鄂教财〔2021〕1号" in shown
+    ask(app, "咸市教〔2021〕14号发给了哪些单位")
+    assert "主送机关" in shown_text(app) and "正文抬头" in shown_text(app)
+    ask(app, "明天咸宁天气怎么样")
+    assert any("没有找到" in rendered(w.value) for w in app.warning)
+
+
+def test_the_home_body_can_be_changed_for_the_session(app):
+    home = widget(app.sidebar.selectbox, "本单位（其文件优先）")
+    assert home.value == "咸宁市教育局"
+    home.set_value("").run()
+    assert not app.exception
+    ask(app, "特岗计划谁负责？")
+    assert "张海泉" in shown_text(app)

@@ -157,12 +157,24 @@ def test_error_message_stays_one_printable_line():
     assert str(err) == "a.pdf: corrupt PDF: bad byte here and there"
 
 
-def test_utf16_with_bom(tmp_path):
-    path = tmp_path / "u16.txt"
-    path.write_bytes("\ufeff咸市教〔2021〕14号\r\n　　一、总体要求\r\n".encode("utf-16-le"))
+@pytest.mark.parametrize(
+    ("raw", "encoding", "text"),
+    [
+        (
+            "\ufeff咸市教〔2021〕14号\r\n　　一、总体要求\r\n".encode("utf-16-le"),
+            "utf-16",
+            "咸市教〔2021〕14号\n　　一、总体要求",
+        ),
+        ("第一条　𠀀字与€符号。".encode("gb18030"), "gb18030", "第一条　𠀀字与€符号。"),
+    ],
+    ids=["utf16-bom", "gb18030-only-characters"],
+)
+def test_less_common_encodings(tmp_path, raw, encoding, text):
+    path = tmp_path / "file.txt"
+    path.write_bytes(raw)
     src = load(path)
-    assert src.encoding == "utf-16"
-    assert src.text == "咸市教〔2021〕14号\n　　一、总体要求"
+    assert src.encoding == encoding
+    assert src.text == text
 
 
 def test_normalisation_keeps_characters_and_indentation():
@@ -170,14 +182,6 @@ def test_normalisation_keeps_characters_and_indentation():
         "\ufeff标题  \r\n\r\n\r\n　　（一）依据〔2021〕１４号。\x00 \t\r\n\r\n　　正文，全角！ \r\n"
     )
     assert normalize_text(raw) == "标题\n\n　　（一）依据〔2021〕１４号。\n\n　　正文，全角！"
-
-
-def test_gb18030_only_characters(tmp_path):
-    path = tmp_path / "rare.txt"
-    path.write_bytes("第一条　𠀀字与€符号。".encode("gb18030"))
-    src = load(path)
-    assert src.encoding == "gb18030"
-    assert src.text == "第一条　𠀀字与€符号。"
 
 
 # ---------------------------------------------------------------- PDF specifics

@@ -34,6 +34,9 @@ def test_every_clause_is_in_the_passages_or_carried_by_its_children(corpus_store
             own = passages.get(clause.clause_id)
             if own is not None:
                 assert "".join(own) == clause.text
+            elif clause.kind == "title":
+                # The title of a plan a notice issues is found as the document's title.
+                assert document in corpus_store.find_documents_by_title(clause.text)
             elif any(map(_WORD, clause.text)):
                 # A bare heading: the passages of the clauses under it begin with its words.
                 below = embedded_below.get(clause.clause_id, [])

@@ -448,7 +448,7 @@ def test_questions_and_options_that_make_no_sense_are_refused(seed_dir, tmp_path
 
 def test_a_huge_question_is_cut_and_its_patterns_stay_linear(corpus_store, seed_dir, tmp_path):
     vocabulary = Vocabulary.from_store(corpus_store)
-    assert understand("《" * 100_000 + "特岗计划", vocabulary).kind == "search"
+    assert understand("《" * 100_000 + "特岗计划", vocabulary, corpus_store).kind == "search"
     config = _config(seed_dir, tmp_path / "var")
     build_store(config)
     answerer = open_answerer(config, lexical_only=True)
