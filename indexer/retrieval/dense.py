@@ -6,9 +6,11 @@ Three sizes, three indexes (bench/dense_scale.py measured them; the README has t
   is cosine): a flat scan takes well under a millisecond;
 - up to ``COMPRESS_ABOVE``, an HNSW graph over the full vectors, which answers in well under a
   millisecond at 100k passages where a flat scan takes several;
-- beyond, IVF-PQ re-ranked by 8-bit vectors: the graph and its float32 vectors take ~1.8 KB a
-  passage (18 GB at ten million), this ~0.5 KB, at recall@10 close to the graph's. It is
-  trained on a random sample, so building it does not hold a second copy of the vectors.
+- beyond, IVF-PQ (96 bytes a vector) whose candidates are re-ranked by 8-bit vectors: the graph
+  and its float32 vectors take 1.8 KB a passage (17 GB at ten million), this 0.49 KB. At a
+  million synthetic vectors every hit it returned was within cosine 0.01 of the exact tenth
+  best, in 0.8 ms (p50) on one thread. It is trained on a random sample, so training does not
+  copy the vectors.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def _compressed(vectors: np.ndarray) -> faiss.Index:
         dim, f"IVF{lists},PQ{dim // 4},Refine(SQ8)", faiss.METRIC_INNER_PRODUCT
     )
     rng = np.random.default_rng(0)
-    sample = rng.choice(count, size=min(count, TRAIN_SAMPLE), replace=False)
+    # k-means wants some 40 points a list: 100k at a million vectors, 160k at ten million.
+    sample = rng.choice(count, size=min(count, max(TRAIN_SAMPLE, 40 * lists)), replace=False)
     index.train(vectors[np.sort(sample)])
     return index
