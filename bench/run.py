@@ -107,24 +107,17 @@ def run_small(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         shutil.copy(var / "policy.sqlite3", workdir / f"seed-{backend}" / "policy.sqlite3")
     for backend in encoders:
         here = var if backend == encoders[-1] else workdir / f"seed-{backend}"
-        index = run_phase(
-            "index",
-            workdir,
-            f"seed-index-{backend}",
-            var=str(here),
-            torch_threads=args.torch_threads,
-            encoder=backend,
-        )
+        common = {"var": str(here), "torch_threads": args.torch_threads, "encoder": backend}
+        index = run_phase("index", workdir, f"seed-index-{backend}", **common)
+        profile = BENCH_DIR / f"profile-seed-{backend}.txt"
         serve = run_phase(
             "serve",
             workdir,
             f"seed-serve-{backend}",
-            var=str(here),
             questions=args.questions,
-            torch_threads=args.torch_threads,
-            profile=str(BENCH_DIR / f"profile-seed-{backend}.txt") if args.profile else None,
+            profile=str(profile) if args.profile else None,
             diagnose=not args.no_diagnose,
-            encoder=backend,
+            **common,
         )
         results["backends"][backend] = {"index": index, "serve": serve}
     results["index"], results["serve"] = index, serve  # the last (fast) backend's
