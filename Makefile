@@ -7,7 +7,7 @@ PORT ?= 8501
 install:
 	$(PYTHON) -m pip install -q -r requirements.txt
 
-# Ray (~600 MB) only for `python -m indexer build --ray` and its test: not in the default install.
+# Ray (~250 MB) only for `python -m indexer build --ray` and its test: not in the default install.
 install-ray: install
 	$(PYTHON) -m pip install -q -r requirements-ray.txt
 
