@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench import scale
 from bench.measure import SelfTimer, code_version, latency_summary, load_average, peak_rss_mb
 from bench.questions import WARM_UP, benchmark_questions
 from indexer.config import REPO_ROOT, settings
@@ -97,7 +98,10 @@ def phase_store(var: str, paths: list[str] | None = None) -> dict[str, Any]:
 
 
 def phase_index(
-    var: str, approximate_from: str | None = None, torch_threads: int | None = None
+    var: str,
+    approximate_from: str | None = None,
+    torch_threads: int | None = None,
+    encoder: str | None = None,
 ) -> dict[str, Any]:
     """Build the search index through the code path of ``python -m indexer index``, timing each
     step by self-time; "other" is what no timed step covers (reading rows, embedding texts)."""
@@ -106,20 +110,21 @@ def phase_index(
     import indexer.retrieval.generations as generations
     from indexer.retrieval.bm25 import LexicalIndex
     from indexer.retrieval.dense import DenseIndex
-    from indexer.retrieval.encoder import DEFAULT_MODEL, Encoder, load_encoder
+    from indexer.retrieval.encoder import DEFAULT_MODEL, load_encoder
     from indexer.retrieval.search import SearchIndex
     from indexer.retrieval.tokenizer import Tokenizer
     from indexer.storage.store import Store
     from indexer.storage.vectors import VectorCache
 
-    config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
+    config = settings(var_dir=var, corpus_dir=REAL_CORPUS, encoder=encoder)
     store = Store(config.store_path)
     result: dict[str, Any] = {}
     if approximate_from is None:
         started = time.perf_counter()
-        encoder: Any = load_encoder(config.model)
+        model: Any = load_encoder(config.model, config.encoder)
         result["model_load_seconds"] = time.perf_counter() - started
-        encode_target: tuple[Any, str, str] = (Encoder, "encode_passages", "encoding")
+        result["backend"], result["precision"] = model.backend, model.precision
+        encode_target: tuple[Any, str, str] = (type(model), "encode_passages", "encoding")
     else:
         from bench.synthetic import ApproximateEncoder, SentenceVectors
 
@@ -131,7 +136,7 @@ def phase_index(
             # Only when the seed run's cache lacks some real passage: then the model is needed.
             _log(f"encoding {len(texts)} real passages missing from the cache")
             if not loaded:
-                loaded.append(load_encoder(config.model))
+                loaded.append(load_encoder(config.model, config.encoder))
             return loaded[0].encode_passages(texts)
 
         started = time.perf_counter()
@@ -141,7 +146,7 @@ def phase_index(
         result["sentence_vectors_seconds"] = time.perf_counter() - started
         result["sentence_vectors"] = len(vectors)
         result["real_passages_encoded_for_vectors"] = bool(loaded)
-        encoder = ApproximateEncoder(config.model or DEFAULT_MODEL, vectors)
+        model = ApproximateEncoder(config.model or DEFAULT_MODEL, vectors)
         encode_target = (ApproximateEncoder, "encode_passages", "vector synthesis (no model)")
     result["torch_threads"] = _torch_threads(torch_threads)
 
@@ -161,7 +166,7 @@ def phase_index(
     _log(f"indexing {var} ({'approximate vectors' if approximate_from else 'encoder'})")
     with timer.patching(targets):
         started = time.perf_counter()
-        index = generations.open_index(store, config.index_dir, encoder)
+        index = generations.open_index(store, config.index_dir, model)
         total = time.perf_counter() - started
     steps = dict(timer.seconds)
     steps["other (embedding texts, manifest, …)"] = total - sum(steps.values())
@@ -179,9 +184,9 @@ def phase_index(
     }
     if approximate_from is not None:
         result["approximation"] = {
-            "parts_found": encoder.sentence_vectors.found_parts,
-            "parts_missing": encoder.sentence_vectors.missing_parts,
-            "passages_without_any_known_part": encoder.sentence_vectors.fallbacks,
+            "parts_found": model.sentence_vectors.found_parts,
+            "parts_missing": model.sentence_vectors.missing_parts,
+            "passages_without_any_known_part": model.sentence_vectors.fallbacks,
         }
     return result
 
@@ -205,7 +210,12 @@ def phase_synth(real_var: str, out: str, clauses: int, seed: int) -> dict[str, A
 
 
 def phase_encode_sample(
-    var: str, real_var: str, sample: int, seed: int, torch_threads: int | None = None
+    var: str,
+    real_var: str,
+    sample: int,
+    seed: int,
+    torch_threads: int | None = None,
+    encoder: str | None = None,
 ) -> dict[str, Any]:
     """Passages/s of the real encoder on a seeded random sample of the store's passages."""
     import numpy as np
@@ -215,20 +225,20 @@ def phase_encode_sample(
     from indexer.retrieval.generations import embedding_text
     from indexer.storage.store import Store
 
-    config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
+    config = settings(var_dir=var, corpus_dir=REAL_CORPUS, encoder=encoder)
     store = Store(config.store_path)
     rows = store.passages()
     rng = random.Random(seed)
     picked = rng.sample(range(len(rows)), min(sample, len(rows)))
     texts = [embedding_text(json.loads(rows[i]["path_json"]), rows[i]["text"]) for i in picked]
     started = time.perf_counter()
-    encoder = load_encoder(config.model)
+    model = load_encoder(config.model, config.encoder)
     model_load = time.perf_counter() - started
     threads = _torch_threads(torch_threads)
-    encoder.encode_passages(texts[:16])  # first-call set-up is not throughput
+    model.encode_passages(texts[:16])  # first-call set-up is not throughput
     _log(f"encoding a sample of {len(texts)} passages")
     started = time.perf_counter()
-    real = encoder.encode_passages(texts)
+    real = model.encode_passages(texts)
     seconds = time.perf_counter() - started
     rate = len(texts) / seconds
 
@@ -236,8 +246,8 @@ def phase_encode_sample(
     vectors = SentenceVectors.from_store(
         real_store,
         Path(real_var) / "embeddings.sqlite3",
-        encoder.name,
-        encoder.encode_passages,
+        model.name,
+        model.encode_passages,
     )
     approximate = vectors.vectors(texts)
     agreement = (approximate * real).sum(axis=1)
@@ -245,6 +255,8 @@ def phase_encode_sample(
     shuffled = (real * real[np.random.default_rng(seed).permutation(len(real))]).sum(axis=1)
     return {
         "model_load_seconds": model_load,
+        "backend": model.backend,
+        "precision": model.precision,
         "torch_threads": threads,
         "sample": len(texts),
         "sample_chars_mean": float(np.mean([len(t) for t in texts])),
@@ -265,13 +277,18 @@ def _serve_targets() -> list[tuple[Any, str, str]]:
     import indexer.answering.answer as answer_module
     import indexer.retrieval.search as search_module
     from indexer.retrieval.dense import DenseIndex
-    from indexer.retrieval.encoder import Encoder
+    from indexer.retrieval.encoder import TorchEncoder
     from indexer.retrieval.search import SearchIndex
     from indexer.storage.store import Store
 
+    encoders = [(TorchEncoder, "encode_queries", "query encoding")]
+    if "indexer.retrieval.openvino" in sys.modules:
+        from indexer.retrieval.openvino import OpenVinoEncoder
+
+        encoders.append((OpenVinoEncoder, "encode_queries", "query encoding"))
     return [
         (answer_module, "understand", "intent + vocabulary"),
-        (Encoder, "encode_queries", "query encoding (torch)"),
+        *encoders,
         (SearchIndex, "lexical_scores", "BM25 (jieba + bm25s scores)"),
         (DenseIndex, "search", "FAISS search"),
         (SearchIndex, "_allowed", "filter mask (SearchIndex._allowed)"),
@@ -373,14 +390,17 @@ def phase_serve(
     torch_threads: int | None = None,
     profile: str | None = None,
     diagnose: bool = True,
+    encoder: str | None = None,
 ) -> dict[str, Any]:
     """Open the answerer, warm it up, then time ``Answerer.ask`` on each question. With
     ``diagnose``, further passes say where the time goes (they never touch the timed pass)."""
     from indexer.kb import open_answerer
+    from indexer.retrieval.generations import current_generation
     from indexer.storage.store import GENERATION_KEY, Store
 
-    config = settings(var_dir=var, corpus_dir=REAL_CORPUS)
-    manifest = config.index_dir / "manifest.json"
+    config = settings(var_dir=var, corpus_dir=REAL_CORPUS, encoder=encoder)
+    current = current_generation(config.index_dir)
+    manifest = (current or config.index_dir) / "manifest.json"
     store = Store(config.store_path)
     generation = store.get_meta(GENERATION_KEY)
     store.close()
@@ -413,8 +433,11 @@ def phase_serve(
             by_intent[result["intent"]].append(elapsed)
             slowest.append((elapsed, result["intent"], question))
     slowest.sort(reverse=True)
+    model = answerer.index.encoder
     result = {
         "open_seconds": open_seconds,
+        "backend": model.backend if model else None,
+        "precision": model.precision if model else None,
         "torch_threads": threads,
         "rss_after_open_mib": rss_open,
         "questions": len(asked),
@@ -435,7 +458,8 @@ def phase_serve(
     _log(f"diagnosing on {len(subset)} questions")
     result["diagnosed_questions"] = len(subset)
     result["breakdown_ms"] = _breakdown(answerer, subset)
-    result |= _thread_comparison(answerer, subset)
+    if model is not None and model.backend == "torch":
+        result |= _thread_comparison(answerer, subset)
     if profile:
         _profile(answerer, subset, profile)
         result["profile"] = profile
@@ -459,6 +483,9 @@ def prepare_real_vectors(small_var: str) -> dict[str, Any]:
 
 
 PHASES = {
+    "ray_build": scale.phase_ray_build,
+    "interleaved": scale.phase_interleaved,
+    "dense_scale": scale.phase_dense_scale,
     "store": phase_store,
     "index": phase_index,
     "synth": phase_synth,

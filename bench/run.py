@@ -1,20 +1,26 @@
 """Speed and memory of the knowledge base, at seed size and at 100k clauses; run by hand.
 
-    python -m bench.run                          # both sizes, → bench/results.md (~6 min idle)
-    python -m bench.run --only small             # the real corpus only (~2.5 min)
-    python -m bench.run --only large --size 100000 --sample 1000
+    python -m bench.run                          # both sizes, → bench/results.md
+    python -m bench.run --only small             # the real corpus, both backends, Ray (~8 min)
+    python -m bench.run --only large --size 100000   # encoded in full with the fast backend
+    python -m bench.run --only large --size 1100000 --vectors synthetic   # 1M passages served
+    python -m bench.run --only small --dense-scale 1000000   # FAISS candidates at 1M vectors
+    python -m bench.run --encoders openvino --no-ray         # one backend only
     python -m bench.run --torch-threads 1        # torch's thread count in every phase
     python -m bench.run --profile                # also cProfile the ask loops (bench/profile-*.txt)
     python -m bench.run --no-diagnose            # time the asks only, no diagnostic passes
     python -m bench.run --keep --workdir /tmp/b  # keep the temporary stores and indexes
 
-Seed size: the real corpus/ is built into a fresh temporary var dir (never var/), with an empty
-embedding cache, so encoding is really measured; then ``Answerer.ask`` is timed warm on 200
-questions (bench/questions.py). 100k: bench/synthetic.py writes documents made of the real
-corpus's sentences until the store (real corpus + synthetic) holds ``--size`` clauses; the build
-and the lexical index are measured in full, encoding on a random ``--sample`` of passages and
-extrapolated, and the FAISS index is built from vectors made without the model (see
-bench/synthetic.py) so that ask latency is measured on an index of the real size.
+Seed size: the real corpus/ is built into a fresh temporary var dir (never var/), then indexed
+from an empty embedding cache by each backend of ``--encoders`` in turn (the last one's var dir
+is the one the large run draws on), so encoding is really measured; then ``Answerer.ask`` is
+timed warm on 200 questions (bench/questions.py) per backend. With Ray installed, the build on a
+local 2-worker Ray cluster follows (bench/scale.py). 100k: bench/synthetic.py writes documents
+made of the real corpus's sentences until the store (real corpus + synthetic) holds ``--size``
+clauses; the build, the lexical index and (``--vectors real``, the default) the encoding are
+measured in full. ``--vectors synthetic`` (for a million passages) encodes a random ``--sample``
+instead and builds the FAISS index from vectors made without the model (bench/synthetic.py), so
+that ask latency is measured on an index of the real size.
 
 Each phase runs in its own process (bench/phases.py), so the peak RSS reported for a phase is
 that phase's alone. The Markdown printed is also written to ``--out`` (bench/results.md).
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import shlex
 import shutil
@@ -38,14 +45,28 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import code_version, load_average, machine
-from bench.questions import WARM_UP
+from bench.report import (
+    build_table,
+    faiss_seconds,
+    latency_table,
+    lexical_seconds,
+    load,
+    mib,
+    real_encoding,
+    secs,
+    serve_memory,
+    synthetic_vectors,
+    verdict,
+)
+from bench.scale import backends_section, dense_section, interleaved_section, ray_section
 from indexer.config import REPO_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
 TARGET_P95_SMALL_MS = 50
 TARGET_P95_LARGE_MS = 100
 TARGET_NON_ENCODING_SHARE = 0.30
-INTENTS = ("who", "unit", "leader", "docnum", "search")
+TARGET_P95_FAST_MS = 20  # issue 11: with the fast encoder
+TARGET_SPEEDUP = 2.5
 
 
 def _log(message: str) -> None:
@@ -78,21 +99,44 @@ def run_phase(name: str, workdir: Path, label: str, **params: Any) -> dict[str, 
 
 def run_small(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     var = workdir / "seed"
-    results: dict[str, Any] = {"var": str(var)}
+    results: dict[str, Any] = {"var": str(var), "backends": {}}
     results["store"] = run_phase("store", workdir, "seed-store", var=str(var))
-    results["index"] = run_phase(
-        "index", workdir, "seed-index", var=str(var), torch_threads=args.torch_threads
-    )
-    results["serve"] = run_phase(
-        "serve",
-        workdir,
-        "seed-serve",
-        var=str(var),
-        questions=args.questions,
-        torch_threads=args.torch_threads,
-        profile=str(BENCH_DIR / "profile-seed.txt") if args.profile else None,
-        diagnose=not args.no_diagnose,
-    )
+    encoders = args.encoders.split(",")
+    for backend in encoders[:-1]:  # the same store for each; the last backend indexes seed/
+        (workdir / f"seed-{backend}").mkdir(exist_ok=True)
+        shutil.copy(var / "policy.sqlite3", workdir / f"seed-{backend}" / "policy.sqlite3")
+    for backend in encoders:
+        here = var if backend == encoders[-1] else workdir / f"seed-{backend}"
+        common = {"var": str(here), "torch_threads": args.torch_threads, "encoder": backend}
+        index = run_phase("index", workdir, f"seed-index-{backend}", **common)
+        profile = BENCH_DIR / f"profile-seed-{backend}.txt"
+        serve = run_phase(
+            "serve",
+            workdir,
+            f"seed-serve-{backend}",
+            questions=args.questions,
+            profile=str(profile) if args.profile else None,
+            diagnose=not args.no_diagnose,
+            **common,
+        )
+        results["backends"][backend] = {"index": index, "serve": serve}
+    results["index"], results["serve"] = index, serve  # the last (fast) backend's
+    if {"torch", "openvino"} <= set(encoders):
+        results["interleaved"] = run_phase("interleaved", workdir, "seed-interleaved", var=str(var))
+    if args.ray:
+        results["ray"] = run_phase(
+            "ray_build", workdir, "seed-ray", var=str(workdir / "seed-ray"), encoder=encoders[-1]
+        )
+    if args.dense_scale:
+        results["dense"] = run_phase(
+            "dense_scale",
+            workdir,
+            "dense-scale",
+            cache=str(var / "embeddings.sqlite3"),
+            size=args.dense_scale,
+            train=args.train,
+            seed=args.seed,
+        )
     return results
 
 
@@ -124,23 +168,27 @@ def run_large(args: argparse.Namespace, workdir: Path, small: dict[str, Any] | N
         var=str(var),
         paths=[str(REPO_ROOT / "corpus"), str(synth)],
     )
-    results["encode_sample"] = run_phase(
-        "encode_sample",
-        workdir,
-        "large-encode-sample",
-        var=str(var),
-        real_var=str(seed_var),
-        sample=args.sample,
-        seed=args.seed,
-        torch_threads=args.torch_threads,
-    )
+    backend = args.encoders.split(",")[-1]
+    if args.vectors == "synthetic":
+        results["encode_sample"] = run_phase(
+            "encode_sample",
+            workdir,
+            "large-encode-sample",
+            var=str(var),
+            real_var=str(seed_var),
+            sample=args.sample,
+            seed=args.seed,
+            torch_threads=args.torch_threads,
+            encoder=backend,
+        )
     results["index"] = run_phase(
         "index",
         workdir,
         "large-index",
         var=str(var),
-        approximate_from=str(seed_var),
+        approximate_from=str(seed_var) if args.vectors == "synthetic" else None,
         torch_threads=args.torch_threads,
+        encoder=backend,
     )
     results["serve"] = run_phase(
         "serve",
@@ -151,129 +199,12 @@ def run_large(args: argparse.Namespace, workdir: Path, small: dict[str, Any] | N
         torch_threads=args.torch_threads,
         profile=str(BENCH_DIR / "profile-large.txt") if args.profile else None,
         diagnose=not args.no_diagnose,
+        encoder=backend,
     )
     return results
 
 
 # -- reporting ---------------------------------------------------------------------------------
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def _s(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def _mib(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
-
-
-def _verdict(ok: bool) -> str:
-    return "✅" if ok else "❌"
-
-
-def _load(phase: dict[str, Any]) -> str:
-    return f"{phase['load_before'][0]:.2f} → {phase['load_after'][0]:.2f}"
-
-
-def latency_table(serve: dict[str, Any], target_ms: float) -> list[str]:
-    lines = [
-        f"Warm `Answerer.ask`, {serve['questions']} questions after {len(WARM_UP)} warm-up questions "
-        f"(answerer opened in {serve['open_seconds']:.1f} s; torch threads "
-        f"{serve['torch_threads']}). Target p95 ≤ {target_ms:.0f} ms.",
-        "",
-        "| intent | n | mean ms | p50 ms | p95 ms | max ms |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    rows = [("**all**", serve["latency"])]
-    rows += [(k, serve["by_intent"][k]) for k in INTENTS if k in serve["by_intent"]]
-    rows += [(k, v) for k, v in serve["by_intent"].items() if k not in INTENTS]
-    for name, stats in rows:
-        lines.append(
-            f"| {name} | {stats['n']} | {_ms(stats.get('mean'))} | {_ms(stats.get('p50'))} | "
-            f"{_ms(stats.get('p95'))} | {_ms(stats.get('max'))} |"
-        )
-    if serve.get("breakdown_ms"):
-        lines += [
-            "",
-            f"Where an ask's time goes (self-time per question: mean over a second, instrumented "
-            f"pass of {serve['diagnosed_questions']} of the questions):",
-            "",
-            "| component | mean ms / question | share |",
-            "|---|---:|---:|",
-        ]
-        total = sum(serve["breakdown_ms"].values())
-        for label, ms in sorted(serve["breakdown_ms"].items(), key=lambda item: -item[1]):
-            lines.append(f"| {label} | {ms:.2f} | {ms / total:.0%} |")
-    sweep = serve.get("query_encoding_by_threads") or {}
-    if sweep:
-        lines += [
-            "",
-            "Query encoding alone (`Encoder.encode_queries`, one question at a time, the thread "
-            "counts alternating question by question) and the whole ask again with one torch "
-            "thread:",
-            "",
-            "| measured | torch threads | mean ms | p50 ms | p95 ms |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for threads, stats in sorted(sweep.items()):
-            lines.append(
-                f"| query encoding | {threads} | {_ms(stats['mean'])} | {_ms(stats['p50'])} | "
-                f"{_ms(stats['p95'])} |"
-            )
-        one = serve.get("ask_with_one_thread")
-        if one:
-            lines.append(
-                f"| whole ask | 1 | {_ms(one['mean'])} | {_ms(one['p50'])} | {_ms(one['p95'])} |"
-            )
-    pauses = serve.get("full_gc_pauses_ms", [])
-    lines += [
-        "",
-        f"Full (generation 2) garbage collections during the timed pass: {len(pauses)}"
-        + (f", {', '.join(f'{p:.0f}' for p in pauses)} ms" if pauses else "")
-        + f" ({serve.get('gc_tracked_objects', 0):,} objects tracked).",
-        "",
-        "Slowest questions:",
-        "",
-    ]
-    lines += [f"- {q['ms']:.0f} ms ({q['intent']}): {q['q']}" for q in serve["slowest"][:5]]
-    if serve.get("profile"):
-        lines += ["", f"cProfile of the ask loop: `{Path(serve['profile']).name}`"]
-    return lines
-
-
-def _serve_memory(serve: dict[str, Any]) -> list[str]:
-    rows = [
-        f"| serve: answerer opened | {_mib(serve['rss_after_open_mib'])} (RSS then) | | |",
-        f"| serve: answerer + {serve['questions']} questions | "
-        f"{_mib(serve['peak_rss_timed_mib'])} | {_s(serve['wall_seconds'])} | {_load(serve)} |",
-    ]
-    if serve.get("diagnosed_questions"):
-        rows.append(f"| serve, with the diagnostic passes | {_mib(serve['peak_rss_mib'])} | | |")
-    return rows
-
-
-def build_table(store: dict[str, Any], index: dict[str, Any], encode_label: str) -> list[str]:
-    """Build steps in seconds and shares; the encoding line is whatever produced the vectors."""
-    steps = {"load + segment + store (`indexer.build.build`)": store["seconds"]}
-    steps |= index["steps"]
-    total = sum(steps.values())
-    lines = ["| step | seconds | share |", "|---|---:|---:|"]
-    for label, seconds in steps.items():
-        name = f"**{label}**" if label == encode_label else label
-        lines.append(f"| {name} | {seconds:.2f} | {seconds / total:.1%} |")
-    lines.append(f"| **total** | **{total:.2f}** | 100% |")
-    return lines
-
-
-def _lexical_seconds(index: dict[str, Any]) -> float:
-    return sum(v for k, v in index["steps"].items() if k.startswith(("tokeni", "BM25")))
-
-
-def _faiss_seconds(index: dict[str, Any]) -> float:
-    return index["steps"].get("FAISS build", 0.0)
 
 
 def _mixed_code_warning(results: dict[str, Any]) -> list[str]:
@@ -322,33 +253,44 @@ def render(results: dict[str, Any]) -> str:
     if small:
         p95 = small["serve"]["latency"]["p95"]
         summary.append(
-            f"| warm ask p95, seed corpus | {p95:.1f} ms | ≤ {TARGET_P95_SMALL_MS} ms | "
-            f"{_verdict(p95 <= TARGET_P95_SMALL_MS)} |"
+            f"| warm ask p95, seed corpus ({small['serve'].get('backend')}) | {p95:.1f} ms | "
+            f"≤ {TARGET_P95_FAST_MS} ms | {verdict(p95 <= TARGET_P95_FAST_MS)} |"
         )
+        torch_run = small.get("backends", {}).get("torch")
+        if torch_run and small["index"].get("backend") != "torch":
+            speedup = torch_run["index"]["steps"]["encoding"] / small["index"]["steps"]["encoding"]
+            summary.append(
+                f"| build encoding, {small['index'].get('backend')} against torch (same run) | "
+                f"{speedup:.2f}× | ≥ {TARGET_SPEEDUP}× | {verdict(speedup >= TARGET_SPEEDUP)} |"
+            )
         encoding = small["index"]["steps"]["encoding"]
         total = small["store"]["seconds"] + sum(small["index"]["steps"].values())
         share = (total - encoding) / total
         summary.append(
             f"| build: share of everything but encoding, seed corpus | {share:.1%} | "
-            f"≤ {TARGET_NON_ENCODING_SHARE:.0%} | {_verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
+            f"≤ {TARGET_NON_ENCODING_SHARE:.0%} | {verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
         )
     if large:
         p95 = large["serve"]["latency"]["p95"]
         summary.append(
             f"| warm ask p95, {large['serve']['stats']['clauses']:,} clauses | {p95:.1f} ms | "
-            f"≤ {TARGET_P95_LARGE_MS} ms | {_verdict(p95 <= TARGET_P95_LARGE_MS)} |"
+            f"≤ {TARGET_P95_LARGE_MS} ms | {verdict(p95 <= TARGET_P95_LARGE_MS)} |"
         )
-        encoding = large["encode_sample"]["extrapolated_seconds"]
+        measured = "encode_sample" not in large
+        steps = large["index"]["steps"]
+        encoding = steps["encoding"] if measured else large["encode_sample"]["extrapolated_seconds"]
         rest = (
             large["store"]["seconds"]
-            + sum(large["index"]["steps"].values())
-            - large["index"]["steps"].get("vector synthesis (no model)", 0.0)
+            + sum(steps.values())
+            - steps.get("vector synthesis (no model)", 0.0)
+            - steps.get("encoding", 0.0)
         )
         share = rest / (rest + encoding)
+        how = "measured in full" if measured else "encoding extrapolated"
         summary.append(
-            f"| build: share of everything but encoding, 100k (encoding extrapolated) | "
-            f"{share:.1%} | ≤ {TARGET_NON_ENCODING_SHARE:.0%} | "
-            f"{_verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
+            f"| build: share of everything but encoding, {large['store']['stats']['clauses']:,} "
+            f"clauses ({how}) | {share:.1%} | ≤ {TARGET_NON_ENCODING_SHARE:.0%} | "
+            f"{verdict(share <= TARGET_NON_ENCODING_SHARE)} |"
         )
     lines += [*summary, ""]
 
@@ -373,28 +315,29 @@ def render(results: dict[str, Any]) -> str:
             *build_table(small["store"], small["index"], "encoding"),
             "",
             f"Lexical index (tokeniser setup + tokenise + BM25): "
-            f"{_lexical_seconds(small['index']):.2f} s; FAISS build "
-            f"{_faiss_seconds(small['index']):.3f} s.",
+            f"{lexical_seconds(small['index']):.2f} s; FAISS build "
+            f"{faiss_seconds(small['index']):.3f} s.",
             "",
+            *backends_section(small),
+            *interleaved_section(small),
+            *ray_section(small),
             "### Peak memory (RSS high-water mark, one process per phase)",
             "",
             "| phase | peak RSS MiB | phase wall s | load avg 1 min (start → end) |",
             "|---|---:|---:|---|",
-            f"| build store (load + segment + store) | {_mib(small['store']['peak_rss_mib'])} | "
-            f"{_s(small['store']['wall_seconds'])} | {_load(small['store'])} |",
+            f"| build store (load + segment + store) | {mib(small['store']['peak_rss_mib'])} | "
+            f"{secs(small['store']['wall_seconds'])} | {load(small['store'])} |",
             f"| build index (model + lexical + encoding + FAISS) | "
-            f"{_mib(small['index']['peak_rss_mib'])} | {_s(small['index']['wall_seconds'])} | "
-            f"{_load(small['index'])} |",
-            *_serve_memory(small["serve"]),
+            f"{mib(small['index']['peak_rss_mib'])} | {secs(small['index']['wall_seconds'])} | "
+            f"{load(small['index'])} |",
+            *serve_memory(small["serve"]),
             "",
         ]
     if large:
         stats = large["store"]["stats"]
         synth = large["synth"]
-        sample = large["encode_sample"]
+        sample = large.get("encode_sample")
         index = large["index"]
-        approx = index.get("approximation", {})
-        parts = approx.get("parts_found", 0) + approx.get("parts_missing", 0)
         lines += [
             f"## {stats['clauses']:,} clauses: {stats['documents_with_text']:,} documents, "
             f"{stats['passages']:,} passages",
@@ -415,45 +358,30 @@ def render(results: dict[str, Any]) -> str:
             "",
             "### Build",
             "",
-            f"Encoding is **extrapolated**: the encoder did a random sample of "
-            f"{sample['sample']:,} passages (mean {sample['sample_chars_mean']:.0f} characters) in "
-            f"{sample['seconds']:.1f} s = {sample['passages_per_second']:.1f} passages/s, so all "
-            f"{sample['all_passages']:,} passages would take "
-            f"**≈ {sample['extrapolated_seconds'] / 60:.0f} min "
-            f"({sample['extrapolated_seconds']:.0f} s, extrapolated)**.",
-            "",
-            f"Vectors were instead made without the model: each passage's vector is the "
-            f"normalised mean of the cached vectors of the real passages its sentences and heading "
-            f"titles come from ({approx.get('parts_found', 0):,} of {parts:,} parts found; "
-            f"{approx.get('passages_without_any_known_part', 0):,} passages with no known part "
-            f"took a real passage's vector). On the encoded sample, their cosine to the real "
-            f"vectors is {sample['approx_cosine_mean']:.3f} on average (5th percentile "
-            f"{sample['approx_cosine_p5']:.3f}; two unrelated passages score "
-            f"{sample['unrelated_cosine_mean']:.3f}). Dense index: **{index['index_type']}** "
-            f"over {index['vectors']:,} vectors.",
-            "",
-            *build_table(large["store"], index, "vector synthesis (no model)"),
-            "",
-            f"With the encoding extrapolated instead of the vector synthesis, the build would take "
-            f"≈ {(large['store']['seconds'] + sum(index['steps'].values()) - index['steps'].get('vector synthesis (no model)', 0.0) + sample['extrapolated_seconds']) / 60:.0f} min. "
-            f"Lexical index: {_lexical_seconds(index):.1f} s; FAISS build "
-            f"{_faiss_seconds(index):.1f} s.",
-            "",
+            *(synthetic_vectors(large) if sample else real_encoding(large)),
             "### Peak memory (RSS high-water mark, one process per phase)",
             "",
             "| phase | peak RSS MiB | phase wall s | load avg 1 min (start → end) |",
             "|---|---:|---:|---|",
-            f"| write synthetic corpus | {_mib(synth['peak_rss_mib'])} | "
-            f"{_s(synth['wall_seconds'])} | {_load(synth)} |",
-            f"| build store | {_mib(large['store']['peak_rss_mib'])} | "
-            f"{_s(large['store']['wall_seconds'])} | {_load(large['store'])} |",
-            f"| encode sample (model + {sample['sample']:,} passages) | "
-            f"{_mib(sample['peak_rss_mib'])} | {_s(sample['wall_seconds'])} | {_load(sample)} |",
-            f"| build index (lexical + vectors + FAISS, no model) | {_mib(index['peak_rss_mib'])} | "
-            f"{_s(index['wall_seconds'])} | {_load(index)} |",
-            *_serve_memory(large["serve"]),
+            f"| write synthetic corpus | {mib(synth['peak_rss_mib'])} | "
+            f"{secs(synth['wall_seconds'])} | {load(synth)} |",
+            f"| build store | {mib(large['store']['peak_rss_mib'])} | "
+            f"{secs(large['store']['wall_seconds'])} | {load(large['store'])} |",
+            *(
+                [
+                    f"| encode sample (model + {sample['sample']:,} passages) | "
+                    f"{mib(sample['peak_rss_mib'])} | {secs(sample['wall_seconds'])} | "
+                    f"{load(sample)} |"
+                ]
+                if sample
+                else []
+            ),
+            f"| build index (lexical + {'vectors' if sample else 'encoding'} + FAISS) | "
+            f"{mib(index['peak_rss_mib'])} | {secs(index['wall_seconds'])} | {load(index)} |",
+            *serve_memory(large["serve"]),
             "",
         ]
+    lines += dense_section((small or {}).get("dense"))
     return "\n".join(lines) + "\n"
 
 
@@ -469,6 +397,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7, help="synthetic corpus and sample")
     parser.add_argument("--torch-threads", type=int, default=None, help="default: torch's own")
+    parser.add_argument(
+        "--encoders",
+        default="torch,openvino",
+        help="backends side by side at seed size, comma-separated; the last one serves the rest",
+    )
+    parser.add_argument(
+        "--ray",
+        action=argparse.BooleanOptionalAction,
+        default=importlib.util.find_spec("ray") is not None,
+        help="the build on a local 2-worker Ray cluster too (default: when Ray is installed)",
+    )
+    parser.add_argument(
+        "--vectors",
+        choices=("real", "synthetic"),
+        default="real",
+        help="large store: encode every passage, or make vectors without the model",
+    )
+    parser.add_argument(
+        "--dense-scale", type=int, default=0, help="FAISS candidates at this many vectors"
+    )
+    parser.add_argument("--train", type=int, default=100_000, help="FAISS training sample")
     parser.add_argument("--profile", action="store_true", help="cProfile the ask loops")
     parser.add_argument(
         "--no-diagnose",

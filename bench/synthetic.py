@@ -298,6 +298,9 @@ class ApproximateEncoder:
     """Stands in for the encoder while indexing: the real model's name (so the index opens with
     the real encoder for queries), vectors from ``SentenceVectors`` instead of the model."""
 
+    backend = "synthetic"
+    precision = "f32"
+
     def __init__(self, name: str, sentence_vectors: SentenceVectors):
         self.name = name
         self.sentence_vectors = sentence_vectors

@@ -41,6 +41,7 @@ class Baseline:
                 self.encoder.name,
                 [t for _, t in self.chunks],
                 lambda batch: self.encoder.encode_passages(batch, show_progress=True),
+                made_by=f"{self.encoder.backend}/{self.encoder.precision}",
             )
             self.dense = DenseIndex.build(vectors, np.arange(len(self.chunks)))
 

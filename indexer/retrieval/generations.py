@@ -41,18 +41,29 @@ class IndexModelMismatch(RuntimeError):
 
 @dataclass
 class Manifest:
-    """What a saved index was made from: the store generation, the model, the passages in order."""
+    """What a saved index was made from: the store generation, the model, the passages in order,
+    and the encoder (backend and precision) that made it. Vectors already in the cache are reused
+    whichever backend made them (storage/vectors.py says why): ``vectors_by`` counts them per
+    ``backend/precision``. Manifests written before the encoder was recorded read as None / {}."""
 
     generation: str
     model: str | None
     passage_ids: list[int] = field(default_factory=list)
     # How passages became BM25 terms (Tokenizer.index_terms); another way means a new index.
     lexical_format: int = 1
+    backend: str | None = None
+    precision: str | None = None
+    vectors_by: dict[str, int] = field(default_factory=dict)
 
 
 def embedding_text(path: list[str], text: str) -> str:
     """What is embedded and BM25-indexed for a passage: its parent headings, then its text."""
     return " ".join([*path[:-1], text])
+
+
+def embedding_texts(rows: list) -> list[str]:
+    """The embedding texts of the store's passage rows (``Store.passages()``), in order."""
+    return [embedding_text(json.loads(r["path_json"]), r["text"]) for r in rows]
 
 
 def tokenizer_for(store: Store) -> Tokenizer:
@@ -104,7 +115,7 @@ def rebuild_index(
     tokenizer = tokenizer or tokenizer_for(store)
     generation = store.get_meta(GENERATION_KEY) or ""
     rows = store.passages()
-    texts = [embedding_text(json.loads(r["path_json"]), r["text"]) for r in rows]
+    texts = embedding_texts(rows)
     lexical = LexicalIndex.build([tokenizer.index_terms(t) for t in texts]) if texts else None
     manifest = Manifest(
         generation,
@@ -113,13 +124,17 @@ def rebuild_index(
         LEXICAL_FORMAT,
     )
     dense = None
+    if encoder is not None:
+        manifest.backend, manifest.precision = encoder.backend, encoder.precision
     if encoder is not None and rows:
         cache = VectorCache(folder.parent / "embeddings.sqlite3")
         vectors = cache.vectors(
             encoder.name,
             texts,
             lambda batch: encoder.encode_passages(batch, show_progress=progress),
+            made_by=f"{encoder.backend}/{encoder.precision}",
         )
+        manifest.vectors_by = cache.made_by(encoder.name, texts)
         dense = DenseIndex.build(vectors, np.asarray(manifest.passage_ids))
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / "index.lock")):

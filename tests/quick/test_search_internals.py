@@ -1,5 +1,7 @@
 """Search internals: tokenisation, fusion, FAISS persistence, index freshness and model mismatch."""
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -71,8 +73,31 @@ def test_large_indexes_switch_to_an_approximate_search(monkeypatch):
     assert index.search(vectors[7], 1)[0][0] == 7
 
 
+def test_very_large_indexes_are_compressed(monkeypatch, tmp_path):
+    import faiss
+
+    import indexer.retrieval.dense as dense
+
+    monkeypatch.setattr(dense, "COMPRESS_ABOVE", 1000)
+    monkeypatch.setattr(dense, "TRAIN_SAMPLE", 2000)
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(4000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(4000) * 3 + 5  # passage ids need not be positions
+    index = dense.DenseIndex.build(vectors, ids)
+    assert index.approximate and len(index) == 4000
+    index.save(tmp_path / "dense.faiss")
+    loaded = dense.DenseIndex.load(tmp_path / "dense.faiss")
+    refine = faiss.downcast_index(loaded.index.index)
+    assert isinstance(refine, faiss.IndexRefine) and refine.k_factor == dense._REFINE_FACTOR
+    found = [int(loaded.search(vectors[i], 3)[0][0]) for i in range(0, 4000, 400)]
+    assert found == [int(ids[i]) for i in range(0, 4000, 400)]
+
+
 class _FakeEncoder:
     """Deterministic vectors from character counts: enough to exercise the index plumbing."""
+
+    backend, precision = "fake", "f32"
 
     def __init__(self, name):
         self.name = name
@@ -114,3 +139,58 @@ def test_index_follows_the_store(seed_dir, tmp_path, registry):
     build(store, [seed_dir], registry, seed_dir)
     again = open_index(store, folder, None)
     assert again.search("特岗计划", k=1, mode="lexical") == []
+
+
+def test_the_manifest_says_what_encoded_the_index(corpus_store, tmp_path):
+    import json
+
+    from indexer.retrieval.generations import current_generation
+
+    folder = tmp_path / "index"
+    made = open_index(corpus_store, folder, _FakeEncoder("model-a"))
+    count = len(made.passage_ids)
+    assert (made.manifest.backend, made.manifest.precision) == ("fake", "f32")
+    assert sum(made.manifest.vectors_by.values()) == count
+    assert set(made.manifest.vectors_by) == {"fake/f32"}
+
+    # Another backend of the same model reuses the cached vectors (they agree to cosine ≥ 0.999,
+    # tests/core/test_embedding.py) and the manifest says who made them.
+    other = _FakeEncoder("model-a")
+    other.backend = "other"
+    again = rebuild_index(corpus_store, folder, other)
+    assert again.manifest.backend == "other" and set(again.manifest.vectors_by) == {"fake/f32"}
+
+    # A manifest written before encoders were recorded still opens, without a rebuild.
+    manifest = current_generation(folder) / "manifest.json"
+    old = json.loads(manifest.read_text(encoding="utf-8"))
+    for key in ("backend", "precision", "vectors_by"):
+        del old[key]
+    manifest.write_text(json.dumps(old), encoding="utf-8")
+    reopened = open_index(corpus_store, folder, other)
+    assert current_generation(folder) / "manifest.json" == manifest
+    assert (reopened.manifest.backend, reopened.manifest.vectors_by) == (None, {})
+
+
+def test_a_vector_cache_of_the_first_layout_keeps_its_vectors(tmp_path):
+    import sqlite3
+
+    from indexer.storage.vectors import UNRECORDED, VectorCache
+
+    path = tmp_path / "embeddings.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE vectors (model TEXT, text_hash TEXT, vector BLOB, PRIMARY KEY (model, text_hash))"
+        )
+        db.execute(
+            "INSERT INTO vectors VALUES ('m', ?, ?)",
+            (hashlib.sha1("旧".encode()).hexdigest(), np.ones(4, dtype=np.float32).tobytes()),
+        )
+    cache = VectorCache(path)
+
+    def encode(texts):
+        return np.zeros((len(texts), 4), dtype=np.float32)
+
+    vectors = cache.vectors("m", ["旧", "新", "新"], encode, made_by="openvino/bf16")
+    assert vectors.tolist() == [[1.0] * 4, [0.0] * 4, [0.0] * 4]
+    assert cache.made_by("m", ["旧", "新"]) == {UNRECORDED: 1, "openvino/bf16": 1}
+    assert cache.missing("m", ["旧", "新", "另", "另"]) == ["另"]
