@@ -4,6 +4,7 @@
                                        # baseline, per kind; then per class of question
     python -m eval.run --queries eval/outside.jsonl --no-baseline
     python -m eval.run --ablation      # fusion and reranking, on queries.jsonl and outside.jsonl
+    python -m eval.run --fusion-cv     # the fusion weight by 5-fold cross-validation, both sets
     python -m eval.run --growth        # the same questions with half of 学校美育 held back
     python -m eval.run --failures      # the questions the default gets wrong
     python -m eval.run --lineage       # lineage against eval/lineage_key/ (eval/lineage.py)
@@ -25,6 +26,7 @@ from pathlib import Path
 from eval import lineage
 from eval.baseline import Baseline
 from eval.checks import answer_is_correct, load_queries, rank_of_first_relevant
+from eval.crossval import fusion_cross_validation
 from eval.growth import growth_check
 from indexer.answering.answer import Answerer, AskOptions
 from indexer.config import settings
@@ -112,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--ablation", action="store_true", help="fusion and reranking compared")
     parser.add_argument(
+        "--fusion-cv", action="store_true", help="fusion chosen by cross-validation, both sets"
+    )
+    parser.add_argument(
         "--growth", action="store_true", help="full corpus against half of 学校美育 held back"
     )
     parser.add_argument(
@@ -140,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.ablation:
         ablation(answerer)
+        return 0
+    if args.fusion_cv:
+        query_sets = {"queries": DEFAULT_QUERIES, "outside": OUTSIDE_QUERIES}
+        fusion_cross_validation(
+            answerer, {n: load_queries(p) for n, p in query_sets.items()}, score_system, metrics
+        )
         return 0
     queries = load_queries(args.queries)
     if args.growth:

@@ -205,7 +205,7 @@ def _cmd_ask(args: argparse.Namespace, config: Settings) -> int:
         return 2
     answerer = open_answerer(config, lexical_only=args.lexical_only, progress=not args.json)
     mode = "lexical" if args.lexical_only else args.mode
-    options = AskOptions(k=args.k, doc=args.doc, mode=mode)
+    options = AskOptions(k=args.k, doc=args.doc, mode=mode, home=args.home)
     if args.jsonl:
         return _answer_lines(answerer, options)
     result = answerer.ask(args.question, options)
@@ -358,6 +358,9 @@ def parser() -> argparse.ArgumentParser:
     ask_cmd.add_argument("--doc", help="only this document (文号 or title)")
     ask_cmd.add_argument("-k", type=int, default=5, help="hits to return (default 5)")
     ask_cmd.add_argument("--mode", choices=("hybrid", "lexical", "dense"), default="hybrid")
+    ask_cmd.add_argument(
+        "--home", help="the home body for this question (本局, e.g. 大连市教育局; '' for none)"
+    )
     ask_cmd.set_defaults(handler=_cmd_ask)
     index_cmd = command("index", "bring the search indexes up to date with the store")
     index_cmd.add_argument(

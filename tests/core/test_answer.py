@@ -220,6 +220,14 @@ def test_nothing_behind_a_question_is_said_so(corpus_answerer, question):
     assert result["answer"]["found"] is False and result["hits"] == []
 
 
+def test_the_home_body_decides_among_comparable_tasks(corpus_answerer):
+    question = "学校美育工作由谁牵头"  # said alike by a province's and several cities' documents
+    for home, place in (("咸宁市教育局", "湖北省"), ("青岛市教育局", "青岛市")):
+        answer = _ask(corpus_answerer, question, home=home)["answer"]
+        assert answer["place"] == place  # 咸宁 has no such task of its own: its province's
+        assert len(answer["alternatives"]) >= 2
+
+
 def test_without_a_home_nothing_is_preferred(corpus_answerer):
     answer = _ask(corpus_answerer, "特岗计划谁负责", home="")["answer"]
     assert answer["doc_number"] == SEED_NUMBER  # still the only document that says it
