@@ -25,6 +25,7 @@ from indexer.retrieval.generations import (
 )
 from indexer.retrieval.search import StaleIndex
 from indexer.storage.build import BuildBusy
+from indexer.storage.records import DocumentRecord
 from indexer.storage.store import Store, StoreError
 
 
@@ -105,11 +106,18 @@ def _outline(store: Store, doc_id: str) -> dict:
     }
 
 
+def _document_named(store: Store, name: str) -> DocumentRecord | None:
+    """The document a 文号 (any brackets) or title names; else None, said on stderr."""
+    document = store.find_document(name)
+    if document is None:
+        print(f"error: no document matches {name!r}", file=sys.stderr)
+    return document
+
+
 def _cmd_show(args: argparse.Namespace, config: Settings) -> int:
     store = read_store(config)
-    document = store.find_document(args.document)
+    document = _document_named(store, args.document)
     if document is None:
-        print(f"no document matches {args.document!r}", file=sys.stderr)
         return 2
     outline = _outline(store, document.doc_id)
     if args.json:
@@ -160,9 +168,8 @@ def _cmd_duties(args: argparse.Namespace, config: Settings) -> int:
     store = read_store(config)
     doc_id = None
     if args.doc:
-        document = store.find_document(args.doc)
+        document = _document_named(store, args.doc)
         if document is None:
-            print(f"no document matches {args.doc!r}", file=sys.stderr)
             return 2
         doc_id = document.doc_id
     duties = (
@@ -285,9 +292,8 @@ def _cmd_lineage(args: argparse.Namespace, config: Settings) -> int:
     """The document's chain, and its items aligned with its nearest basis (or --basis): from the
     store and the vectors the search index holds, without loading the model."""
     store = read_store(config)
-    document = store.find_document(args.document)
+    document = _document_named(store, args.document)
     if document is None:
-        print(f"error: no document matches {args.document!r}", file=sys.stderr)
         return 2
     vectors = current_vectors(store, config.index_dir)
     report = Lineages(store, vectors.vectors if vectors else None).report(document, args.basis)
