@@ -65,7 +65,10 @@ class Places:
             for place in found:
                 if name == place.name or place.level in ("省", "市"):
                     spoken.setdefault(name, set()).add(place.code)
-        self._spoken = sorted(spoken.items(), key=lambda item: -len(item[0]))
+        ordered = sorted(spoken.items(), key=lambda item: -len(item[0]))
+        self._spoken = dict(ordered)
+        self._rank = {name: rank for rank, (name, _) in enumerate(ordered)}
+        self._spoken_lengths = sorted({len(name) for name in spoken})
 
     @staticmethod
     def _names_of(place: Place) -> set[str]:
@@ -114,10 +117,17 @@ class Places:
     def in_text(self, text: str) -> list[tuple[str, set[str]]]:
         """Places a question names: (the name as written, the codes it may mean), longest names
         first, a name inside one already found (湖北 in 湖北省) left out."""
+        # The text's substrings looked up, rather than every name searched for: a question is
+        # short, the names are thousands, and this runs for every question.
+        named = {
+            text[start : start + length]
+            for length in self._spoken_lengths
+            for start in range(len(text) - length + 1)
+        }
         found: list[tuple[str, set[str]]] = []
-        for name, codes in self._spoken:
-            if name in text and not any(name in longer for longer, _ in found):
-                found.append((name, codes))
+        for name in sorted(named & self._spoken.keys(), key=self._rank.__getitem__):
+            if not any(name in longer for longer, _ in found):
+                found.append((name, self._spoken[name]))
         return found
 
 
