@@ -131,7 +131,7 @@ def encode_on_ray(store: Store, config: Settings, actors: int | None = None) -> 
         fn_constructor_kwargs={"model": config.model, "backend": config.encoder},
         batch_size=_ENCODE_BATCH,
         batch_format="numpy",
-        concurrency=pool,
+        compute=ray.data.ActorPoolStrategy(size=pool),
         num_cpus=ACTOR_CPUS,
     )
     for batch in encoded.iter_batches(batch_size=4096, batch_format="numpy"):

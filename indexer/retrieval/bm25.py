@@ -8,6 +8,8 @@ filters and fusion need) and saves to a folder beside the store.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 import bm25s
@@ -21,10 +23,18 @@ class LexicalIndex:
         self.retriever = retriever
 
     @classmethod
-    def build(cls, passage_tokens: list[list[str]]) -> LexicalIndex:
+    def build(cls, passage_tokens: Iterable[list[str]]) -> LexicalIndex:
+        """The index of the passages' terms, read one passage at a time: each passage is kept as
+        4-byte term ids, never as its list of strings (at a million passages those lists alone
+        would fill 15 GB)."""
+        vocabulary: dict[str, int] = {}
+        ids = [
+            # bm25s cannot index an empty token list; a passage of punctuation gets a placeholder.
+            array("i", [vocabulary.setdefault(t, len(vocabulary)) for t in tokens or ["_"]])
+            for tokens in passage_tokens
+        ]
         retriever = bm25s.BM25()
-        # bm25s cannot index an empty token list; a passage of punctuation gets a placeholder.
-        retriever.index([tokens or ["_"] for tokens in passage_tokens], show_progress=False)
+        retriever.index((ids, vocabulary), show_progress=False)
         return cls(retriever)
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:

@@ -116,7 +116,7 @@ def rebuild_index(
     generation = store.get_meta(GENERATION_KEY) or ""
     rows = store.passages()
     texts = embedding_texts(rows)
-    lexical = LexicalIndex.build([tokenizer.index_terms(t) for t in texts]) if texts else None
+    lexical = LexicalIndex.build(tokenizer.index_terms(t) for t in texts) if texts else None
     manifest = Manifest(
         generation,
         encoder.name if encoder else None,
