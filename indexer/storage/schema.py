@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS sources (
     first_build INTEGER NOT NULL DEFAULT 0  -- the build that first indexed this file
 );
 CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
+-- Every document card reads its files by held_by: without it, opening a store of 20,000
+-- documents scanned the sources 20,000 times (minutes at a million clauses).
+CREATE INDEX IF NOT EXISTS sources_held ON sources(held_by);
 CREATE TABLE IF NOT EXISTS clauses (
     clause_id TEXT PRIMARY KEY,
     doc_id TEXT NOT NULL,
